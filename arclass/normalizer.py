@@ -1,0 +1,236 @@
+"""Arabic text normalization for topic classification.
+
+Orthographic variation (diacritics, hamza carriers, alef forms, Persian letter
+shapes, Arabic-Indic digits) multiplies the vocabulary without changing what a
+text is about. :class:`Normalizer` folds it away with a few C-level passes:
+one ``re.sub`` for every character that is deleted, ``str.replace`` for the
+frequent letter foldings and one guarded ``re.sub`` for the rare ones.
+The character sets come from PyArabic's tables (``pyarabic.araby``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pyarabic import araby
+
+__all__ = ["Normalizer", "normalize"]
+
+# --- character tables ------------------------------------------------------
+
+#: Combining marks of the Arabic block (harakat, tanwin, shadda, sukun,
+#: superscript alef, Quranic annotation marks), from PyArabic, plus the marks
+#: of Arabic Extended-A that PyArabic's range does not reach.
+DIACRITICS = "".join(araby.DIACRITICS) + "".join(
+    chr(c) for c in range(0x08D3, 0x0900) if unicodedata.category(chr(c)) == "Mn"
+)
+TATWEEL = araby.TATWEEL
+#: Invisible format characters: zero-width joiners, bidi marks, embeddings,
+#: overrides and isolates, the Arabic letter mark, the soft hyphen and the BOM.
+CONTROLS = (
+    "\u200c\u200d\u200e\u200f\u061c\u00ad"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    + araby.BYTE_ORDER_MARK
+)
+#: Invisible characters that separate words: they become a space.
+INVISIBLE_SPACES = "\u200b\u2060"
+
+#: Alef forms folded into bare alef. PyArabic's ``ALEFAT`` also holds alef
+#: maksura, which ``normalize_alef`` wrongly folds into alef; it is left out.
+ALEF_FORMS = (araby.ALEF_MADDA, araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW, araby.ALEF_WASLA)
+HAMZA_CARRIERS = {araby.WAW_HAMZA: araby.WAW, araby.YEH_HAMZA: araby.YEH}
+#: Persian, Urdu, Pashto and Kurdish letter shapes seen in Arabic text.
+PERSIAN_LETTERS = {
+    "\u06cc": araby.YEH,  # Farsi yeh
+    "\u06d0": araby.YEH,  # yeh with two dots below (Pashto)
+    "\u06cd": araby.YEH,  # yeh with tail
+    "\u06d2": araby.YEH,  # yeh barree (Urdu)
+    "\u06a9": araby.KAF,  # keheh
+    "\u06af": "\u06af",  # gaf has no Arabic equivalent: kept
+    "\u06d5": araby.HEH,  # ae (Kurdish)
+    "\u06c0": araby.HEH,  # heh with yeh above
+    "\u06c1": araby.HEH,  # heh goal (Urdu)
+}
+DIGITS = {
+    **{d: str(i) for i, d in enumerate(araby.NUMBERS_EAST)},
+    **{d: str(i) for i, d in enumerate(araby.NUMBERS_PERS)},
+}
+#: Arabic punctuation and its ASCII counterparts (quotes become a plain quote).
+PUNCTUATION = {
+    araby.COMMA: ",",
+    araby.SEMICOLON: ";",
+    araby.QUESTION: "?",
+    araby.FULL_STOP: ".",
+    araby.PERCENT: "%",
+    araby.DECIMAL: ".",
+    araby.THOUSANDS: ",",
+    araby.STAR: "*",
+    "\u00ab": '"',
+    "\u00bb": '"',
+}
+#: Runs of Arabic presentation forms A and B (lam-alef ligatures included).
+PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
+
+
+def _nfkc(match: re.Match) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def _char_class(chars: str) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(set(chars))) + "]"
+
+
+class Normalizer:
+    """Fold the orthographic variants of Arabic text into one form.
+
+    Every step is a parameter; the defaults suit topic classification.
+    Calling the object on a ``str`` returns the normalized ``str``; it never
+    raises on a ``str`` and is idempotent.
+
+    Parameters
+    ----------
+    strip_diacritics : bool, default=True
+        Delete harakat, tanwin, shadda, sukun, superscript alef and Quranic marks.
+    strip_tatweel : bool, default=True
+        Delete the tatweel (kashida) used to stretch words.
+    strip_controls : bool, default=True
+        Delete zero-width joiners, bidi marks and isolates and the BOM;
+        turn zero-width spaces into spaces.
+    unify_alef : bool, default=True
+        ``أ إ آ ٱ`` -> ``ا``.
+    alef_maksura : bool, default=True
+        ``ى`` -> ``ي`` (writers use them interchangeably at the end of words).
+    teh_marbuta : bool, default=True
+        ``ة`` -> ``ه``.
+    hamza_carriers : bool, default=True
+        ``ؤ`` -> ``و`` and ``ئ`` -> ``ي``.
+    persian_letters : bool, default=True
+        ``ی ې ۍ ے`` -> ``ي``, ``ک`` -> ``ك``, ``ە ۀ ہ`` -> ``ه``.
+    digits : bool, default=True
+        Arabic-Indic and Extended Arabic-Indic digits -> ASCII digits.
+    punctuation : bool, default=True
+        ``، ؛ ؟ ۔ ٪ « »`` and the Arabic decimal and thousands separators ->
+        their ASCII counterparts.
+    presentation_forms : bool, default=True
+        Arabic presentation forms and lam-alef ligatures -> base letters
+        (NFKC, applied to those characters only).
+    collapse_whitespace : bool, default=True
+        Runs of whitespace (newlines included) -> one space; strip both ends.
+    """
+
+    def __init__(
+        self,
+        *,
+        strip_diacritics: bool = True,
+        strip_tatweel: bool = True,
+        strip_controls: bool = True,
+        unify_alef: bool = True,
+        alef_maksura: bool = True,
+        teh_marbuta: bool = True,
+        hamza_carriers: bool = True,
+        persian_letters: bool = True,
+        digits: bool = True,
+        punctuation: bool = True,
+        presentation_forms: bool = True,
+        collapse_whitespace: bool = True,
+    ) -> None:
+        self.strip_diacritics = strip_diacritics
+        self.strip_tatweel = strip_tatweel
+        self.strip_controls = strip_controls
+        self.unify_alef = unify_alef
+        self.alef_maksura = alef_maksura
+        self.teh_marbuta = teh_marbuta
+        self.hamza_carriers = hamza_carriers
+        self.persian_letters = persian_letters
+        self.digits = digits
+        self.punctuation = punctuation
+        self.presentation_forms = presentation_forms
+        self.collapse_whitespace = collapse_whitespace
+        self._compile()
+
+    def _compile(self) -> None:
+        deleted = ""
+        if self.strip_diacritics:
+            deleted += DIACRITICS
+        if self.strip_tatweel:
+            deleted += TATWEEL
+        if self.strip_controls:
+            deleted += CONTROLS
+        self._delete = re.compile(_char_class(deleted) + "+").sub if deleted else None
+        self._spaces = INVISIBLE_SPACES if self.strip_controls else ""
+
+        # Frequent characters: one str.replace each (a C scan, and a no-op
+        # that returns the same object when the character is absent).
+        frequent: dict[str, str] = {}
+        if self.unify_alef:
+            frequent.update(dict.fromkeys(ALEF_FORMS, araby.ALEF))
+        if self.alef_maksura:
+            frequent[araby.ALEF_MAKSURA] = araby.YEH
+        if self.teh_marbuta:
+            frequent[araby.TEH_MARBUTA] = araby.HEH
+        if self.hamza_carriers:
+            frequent.update(HAMZA_CARRIERS)
+        if self.punctuation:
+            frequent.update({c: PUNCTUATION[c] for c in (araby.COMMA, "\u00ab", "\u00bb")})
+        self._frequent = tuple(frequent.items())
+
+        # Rare characters: runs of them found by one regex, each run
+        # translated (str.translate on a whole text is slow).
+        rare: dict[str, str] = {}
+        if self.persian_letters:
+            rare.update({k: v for k, v in PERSIAN_LETTERS.items() if k != v})
+        if self.digits:
+            rare.update(DIGITS)
+        if self.punctuation:
+            rare.update({k: v for k, v in PUNCTUATION.items() if k not in frequent})
+        rare.update(dict.fromkeys(self._spaces, " "))
+        self._rare = re.compile(_char_class("".join(rare)) + "+") if rare else None
+        table = str.maketrans(rare)
+        self._rare_repl = lambda match: match.group().translate(table)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile()
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __repr__(self) -> str:
+        changed = [
+            f"{k}={v!r}" for k, v in self.__getstate__().items() if v is not True
+        ]
+        return f"Normalizer({', '.join(changed)})"
+
+    def __call__(self, text: str) -> str:
+        text = self.fold(text)
+        if self.collapse_whitespace:
+            text = " ".join(text.split())
+        return text
+
+    def fold(self, text: str) -> str:
+        """Every step but whitespace collapsing.
+
+        Each step maps one character to a string of its own, so folding
+        commutes with joining: ``fold(a + b) == fold(a) + fold(b)``. The
+        tokenizer relies on that to fold many words in one call.
+        """
+        if self.presentation_forms and PRESENTATION_FORMS.search(text):
+            # Only the forms themselves: NFKC elsewhere would also rewrite
+            # Latin ligatures, superscripts and full-width letters.
+            text = PRESENTATION_FORMS.sub(_nfkc, text)
+        if self._delete is not None:
+            text = self._delete("", text)
+        for old, new in self._frequent:
+            text = text.replace(old, new)
+        if self._rare is not None and self._rare.search(text):
+            text = self._rare.sub(self._rare_repl, text)
+        return text
+
+
+_DEFAULT = Normalizer()
+
+
+def normalize(text: str) -> str:
+    """Normalize ``text`` with the default :class:`Normalizer`."""
+    return _DEFAULT(text)

@@ -1,0 +1,1 @@
+"""The bundled default model (see MODEL_CARD.md)."""
