@@ -1,0 +1,277 @@
+"""The ``arclass`` command line: one verb per job, plain text in and out.
+
+    arclass tag [INPUT ...]            tag documents (see ``arclass tag -h``)
+    arclass normalize [FILE ...]       normalized text, line for line
+    arclass train DATA.jsonl -o MODEL  train a tagger on labeled JSON Lines
+    arclass evaluate DATA.jsonl        precision, recall and F1 of a model
+    arclass info                       what a model file holds
+
+Exit status: 0 on success, 1 when some records failed, 2 for usage errors
+(bad flags, missing files, unreadable models or data). Errors are one line
+on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+from ._version import __version__
+
+EXIT_OK, EXIT_FAILED_RECORDS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with the command line or its files: exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default exit status is 2 too
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _open_text_output(path: str | None):
+    """stdout, or an atomic writer for ``path`` (renamed into place on success)."""
+    if path in (None, "-"):
+        return _Stdout()
+    from .modelfile import atomic_writer
+
+    return atomic_writer(path, "w", encoding="utf-8", newline="\n")
+
+
+class _Stdout:
+    def __enter__(self):
+        return sys.stdout
+
+    def __exit__(self, *exc) -> None:
+        sys.stdout.flush()
+
+
+# -- normalize ---------------------------------------------------------------
+
+
+def _add_normalize(sub) -> None:
+    p = sub.add_parser("normalize", help="normalize Arabic text, line for line",
+                       description="Write each input line normalized (a Unix filter).")
+    p.add_argument("files", nargs="*", metavar="FILE", help="input files (UTF-8); stdin when none or '-'")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (atomically)")
+    p.set_defaults(run=_run_normalize)
+
+
+def _run_normalize(args) -> int:
+    from .normalizer import normalize
+
+    for name in args.files:
+        if name != "-" and not os.path.isfile(name):
+            raise UsageError(f"{name}: no such file")
+    with _open_text_output(args.output) as out:
+        for name in args.files or ["-"]:
+            stream = sys.stdin.buffer if name == "-" else open(name, "rb")
+            label = "<stdin>" if name == "-" else name
+            try:
+                for number, raw in enumerate(stream, 1):
+                    try:
+                        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise UsageError(f"{label}:{number}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+                    out.write(normalize(line.rstrip("\r\n")) + "\n")
+            finally:
+                if stream is not sys.stdin.buffer:
+                    stream.close()
+    return EXIT_OK
+
+
+# -- train -------------------------------------------------------------------
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a tagger on labeled JSON Lines",
+                       description="Train a tagger; print its cross-validated scores.")
+    p.add_argument("data", nargs="*", metavar="DATA.jsonl",
+                   help='labeled JSON Lines: {"text": ..., "labels": [...]} per line')
+    p.add_argument("--builtin", action="store_true",
+                   help="also train on arclass's own labeled data (what the default model uses)")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--labels-field", default="labels")
+    p.add_argument("--C", type=float, default=10.0, help="inverse regularization strength (default 10)")
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--ngram-max", type=int, default=1, help="longest word n-gram (default 1)")
+    p.add_argument("--no-stem", action="store_true", help="do not light-stem words")
+    p.add_argument("--card", metavar="FILE.md", help="also write a model card (Markdown)")
+    p.add_argument("--eval", metavar="DATA.jsonl", action="append", default=[],
+                   help="labeled data to score the model on for the card (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.set_defaults(run=_run_train)
+
+
+def _read_data(paths: Sequence[str], builtin: bool, text_field: str = "text", labels_field: str = "labels"):
+    from .datasets import LabeledDataError, load_builtin, read_labeled
+
+    data = load_builtin() if builtin else None
+    for path in paths:
+        if not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file")
+        try:
+            part = read_labeled(path, text_field, labels_field)
+        except (LabeledDataError, UnicodeDecodeError, OSError) as exc:
+            raise UsageError(str(exc))
+        data = part if data is None else data + part
+    if data is None:
+        raise UsageError("no training data: give DATA.jsonl files or --builtin")
+    return data
+
+
+def _run_train(args) -> int:
+    from .tagger import TopicTagger
+    from .vectorizer import ArabicTfidfVectorizer
+
+    data = _read_data(args.data, args.builtin, args.text_field, args.labels_field)
+    vectorizer = ArabicTfidfVectorizer(stem=not args.no_stem, ngram_range=(1, args.ngram_max))
+    tagger = TopicTagger(vectorizer=vectorizer, C=args.C, cv=args.cv)
+    try:
+        tagger.fit(data.texts, data.labels)
+    except ValueError as exc:
+        raise UsageError(f"cannot train: {exc}")
+    tagger.save(args.output)
+    evaluations = {}
+    for path in args.eval:
+        held_out = _read_data([path], False)
+        evaluations[path] = tagger.evaluate(held_out.texts, held_out.labels)
+    if args.card:
+        from .modelcard import write_card
+
+        write_card(args.card, tagger, args.output, sources=_sources(args), evaluations=evaluations)
+    if args.json:
+        print(json.dumps({"cv_scores": tagger.cv_scores_, "evaluations": evaluations}, indent=1))
+    else:
+        print(f"trained on {len(data.texts)} documents; wrote {args.output}")
+        print(f"cross-validated ({args.cv} folds), at the chosen thresholds:")
+        print(format_scores(tagger.cv_scores_, tagger.classes_, tagger.thresholds_))
+        for path, table in evaluations.items():
+            print(f"\non {path}:")
+            print(format_scores(table, tagger.classes_))
+    return EXIT_OK
+
+
+def _sources(args) -> list[str]:
+    return (["arclass built-in data (arclass/data/seeds.jsonl, arclass/data/authored.jsonl)"]
+            if args.builtin else []) + list(args.data)
+
+
+def format_scores(table: dict, classes: Sequence[str], thresholds=None) -> str:
+    """A plain-text table of per-label and averaged scores."""
+    head = f"{'label':<12}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}"
+    if thresholds is not None:
+        head += f"{'threshold':>11}"
+    lines = [head]
+    for i, name in enumerate(list(classes) + ["micro", "macro"]):
+        row = table[name]
+        line = f"{name:<12}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9d}"
+        if thresholds is not None and i < len(classes):
+            line += f"{thresholds[i]:>11.3f}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# -- evaluate ----------------------------------------------------------------
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="score a model on labeled JSON Lines",
+                       description="Per-label precision, recall, F1 and support; micro and macro averages.")
+    p.add_argument("data", metavar="DATA.jsonl", help="labeled JSON Lines")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the bundled model)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--labels-field", default="labels")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.set_defaults(run=_run_evaluate)
+
+
+def _load_model(path: str | None):
+    from .tagger import ModelFileError, load
+
+    try:
+        return load(path)
+    except ModelFileError as exc:
+        raise UsageError(f"cannot load model: {exc}")
+
+
+def _run_evaluate(args) -> int:
+    data = _read_data([args.data], False, args.text_field, args.labels_field)
+    tagger = _load_model(args.model)
+    table = tagger.evaluate(data.texts, data.labels)
+    if args.json:
+        print(json.dumps(table, indent=1))
+    else:
+        print(format_scores(table, tagger.classes_, tagger.thresholds_))
+    return EXIT_OK
+
+
+# -- info --------------------------------------------------------------------
+
+
+def _add_info(sub) -> None:
+    p = sub.add_parser("info", help="describe a model file")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the bundled model)")
+    p.add_argument("--json", action="store_true", help="print the model's metadata as JSON")
+    p.set_defaults(run=_run_info)
+
+
+def _run_info(args) -> int:
+    tagger = _load_model(args.model)
+    meta = tagger.metadata_
+    if args.json:
+        print(json.dumps(meta, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    training = meta.get("training", {})
+    print(f"model:            {args.model or 'bundled default'}")
+    print(f"format version:   {meta['format_version']} (written by arclass {meta.get('arclass_version')})")
+    print(f"created:          {meta.get('created')}")
+    print(f"labels:           {', '.join(tagger.classes_)}")
+    print(f"features:         {tagger.n_features_in_} terms")
+    print(f"training data:    {training.get('n_documents')} documents, sha256 {training.get('sha256')}")
+    print(f"vectorizer:       {tagger.vectorizer_!r}")
+    print("cross-validated scores:")
+    print(format_scores(tagger.cv_scores_, tagger.classes_, tagger.thresholds_))
+    return EXIT_OK
+
+
+# -- main --------------------------------------------------------------------
+
+_VERBS = [_add_normalize, _add_train, _add_evaluate, _add_info]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="arclass", description="Tag Arabic news with topics.")
+    parser.add_argument("--version", action="version", version=f"arclass {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    sub.required = True
+    for add in _VERBS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"arclass {args.verb}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print(f"arclass {args.verb}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
