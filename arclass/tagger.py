@@ -159,16 +159,27 @@ class TopicTagger(Estimator):
 
     # -- fitting ------------------------------------------------------------
 
-    def fit(self, X: Iterable[str], y: Sequence[Sequence[str]]) -> "TopicTagger":
-        """Learn from texts ``X`` and their label lists ``y`` (empty list: no tag)."""
+    def fit(self, X: Iterable[str], y) -> "TopicTagger":
+        """Learn from texts ``X`` and their label lists ``y`` (empty list: no tag).
+
+        ``y`` may also be a binary indicator matrix (one column per label, as
+        made by scikit-learn's ``MultiLabelBinarizer``); ``classes_`` are then
+        the column numbers and :meth:`predict` returns such a matrix. Use that
+        form with ``GridSearchCV``, which does not accept lists of lists.
+        """
         from sklearn.base import clone
 
         texts = list(X)
         if isinstance(X, str) or not all(isinstance(t, str) for t in texts):
             raise TypeError("X must be an iterable of str")
-        if len(texts) != len(y):
-            raise ValueError(f"{len(texts)} texts but {len(y)} label lists")
-        Y, classes = _binarize(y)
+        if len(texts) != _n_rows(y):
+            raise ValueError(f"{len(texts)} texts but {_n_rows(y)} label lists")
+        self.indicator_ = _is_indicator(y)
+        if self.indicator_:
+            Y = _indicator(y)
+            classes = list(range(Y.shape[1]))
+        else:
+            Y, classes = _binarize(y)
         if not classes:
             raise ValueError("no labels in y: at least one document must carry a label")
         for k, label in enumerate(classes):
@@ -188,7 +199,7 @@ class TopicTagger(Estimator):
         else:
             raise ValueError(f"threshold must be 'cv' or a probability in (0, 1), not {self.threshold!r}")
         self.thresholds_ = np.asarray(thresholds)
-        self.cv_scores_ = scores_table(Y, probabilities >= self.thresholds_, classes)
+        self.cv_scores_ = scores_table(Y, probabilities >= self.thresholds_, [str(c) for c in classes])
 
         self.vectorizer_ = clone(vectorizer)
         features = self.vectorizer_.fit_transform(texts)
@@ -197,9 +208,11 @@ class TopicTagger(Estimator):
         self.n_features_in_ = features.shape[1]
         self.training_ = {
             "n_documents": len(texts),
-            "label_counts": {label: int(Y[:, k].sum()) for k, label in enumerate(classes)},
+            "label_counts": {str(label): int(Y[:, k].sum()) for k, label in enumerate(classes)},
             "no_label": int((~Y.any(axis=1)).sum()),
-            "sha256": training_checksum(texts, y),
+            "sha256": training_checksum(
+                texts, [[str(classes[k]) for k in np.flatnonzero(row)] for row in Y]
+            ),
         }
         return self
 
@@ -260,9 +273,16 @@ class TopicTagger(Estimator):
         """Probability of each label for each text, shape (n_texts, n_labels)."""
         return _sigmoid(self.decision_function(X))
 
-    def predict(self, X: Iterable[str]) -> list[list[str]]:
-        """The labels of each text: those at or above their threshold (maybe none)."""
-        return self.labels_from_proba(self.predict_proba(X))
+    def predict(self, X: Iterable[str]):
+        """The labels of each text: those at or above their threshold (maybe none).
+
+        A list of label lists; or, for a tagger fitted on a binary indicator
+        matrix, an indicator matrix (as scikit-learn's multi-label classifiers do).
+        """
+        proba = self.predict_proba(X)
+        if getattr(self, "indicator_", False):
+            return (proba >= self.thresholds_).astype(int)
+        return self.labels_from_proba(proba)
 
     def labels_from_proba(
         self,
@@ -308,16 +328,14 @@ class TopicTagger(Estimator):
 
     def score(self, X: Iterable[str], y: Sequence[Sequence[str]]) -> float:
         """Micro-averaged F1 of :meth:`predict` against label lists ``y``."""
-        self._check_fitted("coef_")
-        Y_true, _ = _binarize(y, self.classes_)
-        Y_pred = self.predict_proba(X) >= self.thresholds_
-        return scores_table(Y_true, Y_pred, self.classes_)["micro"]["f1"]
+        return self.evaluate(X, y)["micro"]["f1"]
 
     def evaluate(self, X: Iterable[str], y: Sequence[Sequence[str]]) -> dict[str, dict]:
         """Per-label precision, recall, F1 and support, micro and macro averages."""
-        Y_true, _ = _binarize(y, self.classes_)
+        self._check_fitted("coef_")
+        Y_true = _indicator(y) if _is_indicator(y) else _binarize(y, self.classes_)[0]
         Y_pred = self.predict_proba(X) >= self.thresholds_
-        return scores_table(Y_true, Y_pred, self.classes_)
+        return scores_table(Y_true, Y_pred, [str(c) for c in self.classes_])
 
     # -- persistence --------------------------------------------------------
 
@@ -327,7 +345,7 @@ class TopicTagger(Estimator):
         meta = {
             "arclass_version": __version__,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "labels": list(self.classes_),
+            "labels": [str(c) for c in self.classes_],
             "thresholds": [float(t) for t in self.thresholds_],
             "intercept": [float(b) for b in self.intercept_],
             "vectorizer": _vectorizer_params(self.vectorizer_),
@@ -362,6 +380,21 @@ class TopicTagger(Estimator):
         tagger.cv_scores_ = meta.get("cv_scores", {})
         tagger.metadata_ = {k: v for k, v in meta.items() if k not in ("files",)}
         return tagger
+
+
+def _is_indicator(y) -> bool:
+    return hasattr(y, "shape") and len(y.shape) == 2
+
+
+def _indicator(y) -> np.ndarray:
+    Y = y.toarray() if hasattr(y, "toarray") else np.asarray(y)
+    if not np.isin(Y, (0, 1)).all():
+        raise ValueError("an indicator matrix y must hold only 0 and 1")
+    return Y.astype(bool)
+
+
+def _n_rows(y) -> int:
+    return y.shape[0] if hasattr(y, "shape") else len(y)
 
 
 def _texts(X) -> list[str]:
@@ -420,15 +453,24 @@ def _vectorizer_from_params(params: dict[str, Any]) -> ArabicTfidfVectorizer:
     return vectorizer
 
 
+def default_model_path() -> Path:
+    """Where the bundled model is: in the installed package ``arclass.models``,
+    or in ``models/`` beside the package when running from a source checkout."""
+    try:
+        folder = Path(str(resources.files("arclass.models")))
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parent.parent / "models"
+    return folder / DEFAULT_MODEL
+
+
 def load(path: str | os.PathLike | None = None) -> TopicTagger:
     """Load a saved tagger, or the bundled default model when ``path`` is None."""
     if path is not None:
         return TopicTagger.load(path)
-    bundled = resources.files("arclass.models") / DEFAULT_MODEL
-    with resources.as_file(bundled) as file:
-        if not Path(file).is_file():
-            raise ModelFileError(
-                "the bundled model is missing; rebuild it with "
-                "`arclass train --builtin -o models/default.arclass`"
-            )
-        return TopicTagger.load(file)
+    bundled = default_model_path()
+    if not bundled.is_file():
+        raise ModelFileError(
+            f"the bundled model is missing ({bundled}); rebuild it with "
+            "`arclass train --builtin -o models/default.arclass`"
+        )
+    return TopicTagger.load(bundled)

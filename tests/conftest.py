@@ -16,3 +16,25 @@ def seed_records():
 @pytest.fixture(scope="session")
 def seed_texts(seed_records):
     return [r["text"] for r in seed_records]
+
+
+@pytest.fixture(scope="session")
+def builtin_data():
+    from arclass.datasets import load_builtin
+
+    return load_builtin()
+
+
+@pytest.fixture(scope="session")
+def trained_tagger(builtin_data):
+    """A tagger trained on the shipped labeled data (3 folds, to stay quick)."""
+    from arclass import TopicTagger
+
+    return TopicTagger(cv=3).fit(builtin_data.texts, builtin_data.labels)
+
+
+@pytest.fixture(scope="session")
+def model_path(trained_tagger, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "test.arclass"
+    trained_tagger.save(path)
+    return path
