@@ -3,8 +3,8 @@
 Orthographic variation (diacritics, hamza carriers, alef forms, Persian letter
 shapes, Arabic-Indic digits) multiplies the vocabulary without changing what a
 text is about. :class:`Normalizer` folds it away with a few C-level passes:
-one ``re.sub`` for every character that is deleted, ``str.replace`` for the
-frequent letter foldings and one guarded ``re.sub`` for the rare ones.
+``str.replace`` for the frequent letter foldings and one ``re.sub`` that
+finds every other character to delete or rewrite.
 The character sets come from PyArabic's tables (``pyarabic.araby``).
 """
 
@@ -69,8 +69,9 @@ PUNCTUATION = {
     "\u00ab": '"',
     "\u00bb": '"',
 }
-#: Runs of Arabic presentation forms A and B (lam-alef ligatures included).
-PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
+#: Arabic presentation forms A and B (lam-alef ligatures included).
+PRESENTATION_RANGES = "\ufb50-\ufdff\ufe70-\ufefe"
+PRESENTATION_FORMS = re.compile(f"[{PRESENTATION_RANGES}]+")
 
 
 def _nfkc(match: re.Match) -> str:
@@ -150,16 +151,6 @@ class Normalizer:
         self._compile()
 
     def _compile(self) -> None:
-        deleted = ""
-        if self.strip_diacritics:
-            deleted += DIACRITICS
-        if self.strip_tatweel:
-            deleted += TATWEEL
-        if self.strip_controls:
-            deleted += CONTROLS
-        self._delete = re.compile(_char_class(deleted) + "+").sub if deleted else None
-        self._spaces = INVISIBLE_SPACES if self.strip_controls else ""
-
         # Frequent characters: one str.replace each (a C scan, and a no-op
         # that returns the same object when the character is absent).
         frequent: dict[str, str] = {}
@@ -175,19 +166,38 @@ class Normalizer:
             frequent.update({c: PUNCTUATION[c] for c in (araby.COMMA, "\u00ab", "\u00bb")})
         self._frequent = tuple(frequent.items())
 
-        # Rare characters: runs of them found by one regex, each run
-        # translated (str.translate on a whole text is slow).
-        rare: dict[str, str] = {}
+        # Everything else: deleted characters, rare foldings and presentation
+        # forms are found in one regex pass, and each run of them is rewritten
+        # by a callback (a whole-text str.translate is four times slower).
+        special: dict[str, str | None] = {}
+        if self.strip_diacritics:
+            special.update(dict.fromkeys(DIACRITICS))
+        if self.strip_tatweel:
+            special[TATWEEL] = None
+        if self.strip_controls:
+            special.update(dict.fromkeys(CONTROLS))
+            special.update(dict.fromkeys(INVISIBLE_SPACES, " "))
         if self.persian_letters:
-            rare.update({k: v for k, v in PERSIAN_LETTERS.items() if k != v})
+            special.update({k: v for k, v in PERSIAN_LETTERS.items() if k != v})
         if self.digits:
-            rare.update(DIGITS)
+            special.update(DIGITS)
         if self.punctuation:
-            rare.update({k: v for k, v in PUNCTUATION.items() if k not in frequent})
-        rare.update(dict.fromkeys(self._spaces, " "))
-        self._rare = re.compile(_char_class("".join(rare)) + "+") if rare else None
-        table = str.maketrans(rare)
-        self._rare_repl = lambda match: match.group().translate(table)
+            special.update({k: v for k, v in PUNCTUATION.items() if k not in frequent})
+        table = str.maketrans(special)
+        pattern = _char_class("".join(special))[:-1] if special else "["
+        if self.presentation_forms:
+            pattern += PRESENTATION_RANGES
+
+        def rewrite(match: re.Match) -> str:
+            run = match.group()
+            if self.presentation_forms and PRESENTATION_FORMS.search(run):
+                # Only the forms themselves: NFKC elsewhere would also rewrite
+                # Latin ligatures, superscripts and full-width letters.
+                run = PRESENTATION_FORMS.sub(_nfkc, run)
+            return run.translate(table)
+
+        self._special = re.compile(pattern + "]+") if len(pattern) > 1 else None
+        self._rewrite = rewrite
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -215,16 +225,10 @@ class Normalizer:
         commutes with joining: ``fold(a + b) == fold(a) + fold(b)``. The
         tokenizer relies on that to fold many words in one call.
         """
-        if self.presentation_forms and PRESENTATION_FORMS.search(text):
-            # Only the forms themselves: NFKC elsewhere would also rewrite
-            # Latin ligatures, superscripts and full-width letters.
-            text = PRESENTATION_FORMS.sub(_nfkc, text)
-        if self._delete is not None:
-            text = self._delete("", text)
+        if self._special is not None:
+            text = self._special.sub(self._rewrite, text)
         for old, new in self._frequent:
             text = text.replace(old, new)
-        if self._rare is not None and self._rare.search(text):
-            text = self._rare.sub(self._rare_repl, text)
         return text
 
 

@@ -268,7 +268,18 @@ class Tokenizer:
         return f"Tokenizer({', '.join(changed)})"
 
     def __call__(self, text: str) -> list[str]:
-        return list(chain.from_iterable(map(self._cache.__getitem__, self.raw_tokens(text))))
+        pieces = self.raw_tokens(text)
+        cache = self._cache
+        terms = list(map(cache.get, pieces))
+        if None in terms:
+            # Learn the new pieces with one normalizer call, then look again.
+            new = [p for p, t in zip(pieces, terms) if t is None]
+            for piece, piece_terms in zip(new, self.terms_of_many(new)):
+                cache[piece] = piece_terms
+            if len(cache) > CACHE_SIZE:
+                cache.clear()
+            terms = list(map(cache.__getitem__, pieces))
+        return list(chain.from_iterable(terms))
 
     def reference(self, text: str) -> list[str]:
         """The straightforward path: normalize the whole text, then split it.

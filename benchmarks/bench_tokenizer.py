@@ -1,0 +1,101 @@
+"""Normalize + tokenize throughput: arclass beside PyArabic and a regex chain.
+
+    python benchmarks/bench_tokenizer.py ../shared/corpus/saudinewsnet.jsonl.gz [-n 10000] [-r 5]
+
+Contenders, interleaved in each repeat, on the same documents:
+
+- arclass: ``arclass.Tokenizer()`` (full normalization, then words), a new
+  tokenizer per repeat, so its word cache starts empty ("cold"); and the same
+  tokenizer used again ("warm", as in a long tagging run);
+- PyArabic: ``strip_tashkeel``, ``strip_tatweel``, ``normalize_hamza``,
+  ``normalize_ligature``, then ``araby.tokenize``;
+- regex chain: one ``re.sub`` deleting diacritics and tatweel, ``str.replace``
+  for alef, alef maksura and teh marbuta, then ``re.findall(r"\\w+")``.
+
+Prints characters per second (median, min, max) and each ratio to PyArabic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from _corpus import read_texts, summary  # noqa: E402
+
+from arclass import Tokenizer  # noqa: E402
+
+
+def pyarabic_chain():
+    from pyarabic import araby
+
+    def run(text: str) -> list[str]:
+        text = araby.strip_tashkeel(text)
+        text = araby.strip_tatweel(text)
+        text = araby.normalize_hamza(text)
+        text = araby.normalize_ligature(text)
+        return araby.tokenize(text)
+
+    return run
+
+
+def regex_chain():
+    from pyarabic import araby
+
+    delete = re.compile("[" + "".join(araby.TASHKEEL) + araby.TATWEEL + "]+")
+    words = re.compile(r"\w+")
+    pairs = [("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ى", "ي"), ("ة", "ه")]
+
+    def run(text: str) -> list[str]:
+        text = delete.sub("", text)
+        for old, new in pairs:
+            text = text.replace(old, new)
+        return words.findall(text)
+
+    return run
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", help="JSON Lines corpus (.jsonl or .jsonl.gz) with a 'text' field")
+    parser.add_argument("-n", "--documents", type=int, default=10_000)
+    parser.add_argument("-r", "--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    docs = read_texts(args.corpus, args.documents)
+    chars = sum(map(len, docs))
+    print(f"{len(docs)} documents, {chars / 1e6:.1f} M characters, {args.repeats} repeats\n")
+
+    warm = Tokenizer()
+    for doc in docs:  # fill the cache once
+        warm(doc)
+    contenders = {
+        "arclass (cold cache)": lambda: Tokenizer(),
+        "arclass (warm cache)": lambda: warm,
+        "PyArabic chain": pyarabic_chain,
+        "regex chain": regex_chain,
+    }
+    timings: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(args.repeats):
+        for name, make in contenders.items():
+            run = make()
+            start = time.perf_counter()
+            for doc in docs:
+                run(doc)
+            timings[name].append(time.perf_counter() - start)
+
+    base = summary(timings["PyArabic chain"])[0]
+    print(f"{'contender':<24}{'M chars/s':>11}{'min':>8}{'max':>8}{'x PyArabic':>12}")
+    for name, values in timings.items():
+        median, fastest, slowest = summary(values)
+        print(f"{name:<24}{chars / median / 1e6:>11.1f}{chars / slowest / 1e6:>8.1f}"
+              f"{chars / fastest / 1e6:>8.1f}{base / median:>12.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
