@@ -48,10 +48,13 @@ import re
 import sys
 import time
 import unicodedata
+import zlib
 from collections import deque
 from contextlib import ExitStack
 from itertools import islice
 from typing import IO, Any, BinaryIO, Iterable, Iterator, NamedTuple, Sequence
+
+import numpy as np
 
 __all__ = [
     "Record",
@@ -76,6 +79,7 @@ __all__ = [
     "make_writer",
     "Progress",
     "Tally",
+    "raise_on_sigterm",
 ]
 
 #: Keys of every result dict, in this order, before any carried-over fields.
@@ -129,6 +133,7 @@ _ARABIC_LETTER = re.compile(r"(?=[\u0600-\u06ff])[^\W\d_]")
 # Windows-1256 would also "decode" (into nonsense), so it is refused.
 _UTF8_ARABIC_PAIR = re.compile(rb"[\xd8-\xdb][\x80-\xbf]")
 _NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
+_LETTER = re.compile(r"[^\W\d_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
@@ -162,17 +167,21 @@ def _decode(data: bytes, codec: str | None) -> str:
         try:
             return data.decode(codec)
         except UnicodeDecodeError as exc:
-            raise DecodeError(f"cannot decode as {codec} ({exc.reason} at byte {exc.start})") from None
+            raise DecodeError(f"cannot decode as {codec} ({_where_bad(exc)})") from None
     if b"\x00" in data:
         raise DecodeError("binary data (NUL bytes); for UTF-16 without a BOM give the encoding")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        utf8_problem = f"{exc.reason} at byte {exc.start}"
+        utf8_problem = _where_bad(exc)
     text = data.decode("cp1256")  # every byte has a meaning in cp1256
     if _looks_like_cp1256_arabic(data, text):
         return text
     raise DecodeError(f"cannot decode as UTF-8 or Windows-1256 (UTF-8: {utf8_problem})")
+
+
+def _where_bad(exc: UnicodeDecodeError) -> str:
+    return f"{exc.reason} 0x{exc.object[exc.start]:02x} at byte {exc.start}"
 
 
 def _looks_like_cp1256_arabic(data: bytes, text: str) -> bool:
@@ -181,6 +190,8 @@ def _looks_like_cp1256_arabic(data: bytes, text: str) -> bool:
         return False
     arabic = len(_ARABIC_LETTER.findall(text))
     if arabic == 0 or arabic < 0.8 * len(_NON_ASCII_LETTER.findall(text)):
+        return False
+    if arabic < 0.3 * len(_LETTER.findall(text)):
         return False
     utf8_pairs = len(_UTF8_ARABIC_PAIR.findall(data))
     return 2 * utf8_pairs < 0.5 * len(_NON_ASCII_BYTE.findall(data))
@@ -261,7 +272,7 @@ def _read_problem(exc: BaseException) -> str:
 
 
 # Raised while reading a (possibly gzip-compressed) input.
-_READ_ERRORS = (OSError, EOFError, ValueError)
+_READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 def detect_format(name: str) -> str:
@@ -345,9 +356,10 @@ def read_document(
 def _split_units(stream: BinaryIO, newline: bytes) -> Iterator[bytes]:
     """Lines of a stream whose newline is several bytes (UTF-16, UTF-32)."""
     unit = len(newline)
+    read = getattr(stream, "read1", stream.read)
     buffer = b""
     while True:
-        chunk = stream.read(_CHUNK)
+        chunk = read(_CHUNK)
         if not chunk:
             break
         buffer += chunk
@@ -366,11 +378,19 @@ def _split_units(stream: BinaryIO, newline: bytes) -> Iterator[bytes]:
         yield buffer
 
 
-def _decoded_lines(source, encoding: str | None) -> Iterator[tuple[int, str | None, str | None]]:
-    """``(line number, text without its line ending, decoding error)`` per line.
+class _Line(NamedTuple):
+    number: int  # 1-based; 0 when the input could not be opened
+    text: str | None  # without its line ending; None when it cannot be decoded
+    error: str | None = None
+    fatal: bool = False  # a read error: no more lines follow
+    stand_in: str = ""  # for an undecodable line: a lossless stand-in, never tagged
+
+
+def _decoded_lines(source, encoding: str | None) -> Iterator[_Line]:
+    """The lines of ``source``, decoded one by one, so one bad line spoils only itself.
 
     A read error (a truncated gzip file, a vanished file) ends the lines
-    with one ``(number, None, reason)``.
+    with a ``fatal`` one.
     """
     number = 0
     try:
@@ -379,19 +399,26 @@ def _decoded_lines(source, encoding: str | None) -> Iterator[tuple[int, str | No
             codec, bom = _sniff(head, encoding)
             stream.read(bom)
             newline = _newline(codec)
-            lines = stream if len(newline) == 1 else _split_units(stream, newline)
+            lines = stream if newline == b"\n" else _split_units(stream, newline)
             for number, raw in enumerate(lines, 1):
                 try:
                     text = _decode(raw, codec)
                 except DecodeError as exc:
-                    yield number, None, str(exc)
+                    # latin-1 maps bytes one to one, keeping the line's ASCII
+                    # structure (quotes, delimiters) for the CSV parser.
+                    stand_in = raw.decode("latin-1") if newline == b"\n" else ""
+                    yield _Line(number, None, str(exc), stand_in=stand_in)
                     continue
                 if text.endswith("\n"):
                     text = text[:-2] if text.endswith("\r\n") else text[:-1]
-                yield number, text, None
+                yield _Line(number, text)
     except _READ_ERRORS as exc:
         where = f" after line {number}" if number else ""
-        yield number + 1, None, _read_problem(exc) + where
+        yield _Line(number + 1 if number else 0, None, _read_problem(exc) + where, fatal=True)
+
+
+def _where(name: str, number: int) -> str:
+    return f"{name}:{number}" if number else name
 
 
 def read_lines(
@@ -399,8 +426,8 @@ def read_lines(
 ) -> Iterator[Record]:
     """One record per line; ids are ``name:line``. Blank lines are error records."""
     name = _name(source)
-    for number, text, error in _decoded_lines(source, encoding):
-        yield Record(f"{name}:{number}", text, error, _blank(keep_fields))
+    for line in _decoded_lines(source, encoding):
+        yield Record(_where(name, line.number), line.text, line.error, _blank(keep_fields))
 
 
 def _kind(value: Any) -> str:
@@ -434,18 +461,20 @@ def read_jsonl(
     absent).
     """
     name = _name(source)
-    for number, line, error in _decoded_lines(source, encoding):
-        where = f"{name}:{number}"
-        if error is not None:
-            yield Record(where, None, error, _blank(keep_fields))
+    for line in _decoded_lines(source, encoding):
+        where = _where(name, line.number)
+        if line.error is not None:
+            yield Record(where, None, line.error, _blank(keep_fields))
             continue
-        if not line.strip():
+        if not line.text.strip():
             continue
         try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            reason = f"invalid JSON ({exc.msg} at column {exc.colno})" if hasattr(exc, "msg") else "invalid JSON"
-            yield Record(where, None, reason, _blank(keep_fields))
+            obj = json.loads(line.text)
+        except json.JSONDecodeError as exc:
+            yield Record(where, None, f"invalid JSON ({exc.msg} at column {exc.colno})", _blank(keep_fields))
+            continue
+        except RecursionError:
+            yield Record(where, None, "invalid JSON (nested too deeply)", _blank(keep_fields))
             continue
         if not isinstance(obj, dict):
             yield Record(where, None, f"not a JSON object ({_kind(obj)})", _blank(keep_fields))
@@ -477,17 +506,18 @@ def read_csv(
     """
     name = _name(source)
     bad_lines: dict[int, str] = {}
-    read_error: list[tuple[int, str]] = []
+    read_error: list[_Line] = []
 
     def lines() -> Iterator[str]:
-        for number, text, error in _decoded_lines(source, encoding):
-            if text is None:
-                if number == 0 or error.startswith("cannot read"):
-                    read_error.append((number, error))
-                    return
-                bad_lines[number] = error
-                text = ""  # stands in for the line: its row becomes an error record
-            yield text + "\n"
+        for line in _decoded_lines(source, encoding):
+            if line.fatal:
+                read_error.append(line)
+                return
+            if line.error is not None:
+                bad_lines[line.number] = line.error  # its row becomes an error record
+                yield line.stand_in + "\n"
+            else:
+                yield line.text + "\n"
 
     if csv.field_size_limit() < sys.maxsize // 2:
         csv.field_size_limit(sys.maxsize // 2)  # our own limit is max_chars
@@ -500,7 +530,10 @@ def read_csv(
         except StopIteration:
             break
         except csv.Error as exc:
-            yield Record(f"{name}:{start}", None, f"malformed {_csv_kind(delimiter)} ({exc})", _blank(keep_fields))
+            for n in range(start, reader.line_num + 1):
+                bad_lines.pop(n, None)
+            reason = f"malformed {_csv_kind(delimiter)} ({exc})"
+            yield Record(f"{name}:{start}", None, reason, _blank(keep_fields))
             continue
         where = f"{name}:{start}"
         problems = [bad_lines.pop(n) for n in range(start, reader.line_num + 1) if n in bad_lines]
@@ -512,7 +545,7 @@ def read_csv(
             header = row
             index = {column: i for i, column in enumerate(header)}
             continue
-        if not row or (len(row) == 1 and not row[0] and not problems):
+        if not row and not problems:
             continue  # a blank line
         extra = None
         if keep_fields:
@@ -527,8 +560,8 @@ def read_csv(
             yield Record(record_id, None, f"no {text_field!r} column (columns: {', '.join(header)})", extra)
         else:
             yield Record(record_id, row[index[text_field]], None, extra)
-    for number, error in read_error:
-        yield Record(f"{name}:{max(number, 1)}", None, error, _blank(keep_fields))
+    for line in read_error:
+        yield Record(_where(name, line.number), None, line.error, _blank(keep_fields))
 
 
 def _csv_kind(delimiter: str) -> str:
@@ -630,7 +663,8 @@ def parse_thresholds(specs: Sequence[str], labels: Sequence[str]) -> float | dic
             if not label:
                 everyone = number
             elif label not in [str(x) for x in labels]:
-                raise ValueError(f"unknown label {label!r} in threshold; labels: {', '.join(map(str, labels))}")
+                known = ", ".join(map(str, labels))
+                raise ValueError(f"unknown label {label!r} in threshold; labels: {known}")
             else:
                 pairs[label] = number
     if not pairs:
@@ -660,11 +694,6 @@ def _problem(record: Record, max_chars: int | None) -> str | None:
     return None
 
 
-def _predict(tagger, texts: list[str], thresholds, top_k):
-    proba = tagger.predict_proba(texts)
-    return proba, tagger.labels_from_proba(proba, thresholds, top_k)
-
-
 def tag_batch(
     tagger,
     records: Sequence[Record],
@@ -684,31 +713,33 @@ def tag_batch(
     :meth:`TopicTagger.labels_from_proba`. Pure: no I/O, no state.
     """
     records = list(records)
+    tagger.resolve_thresholds(thresholds)  # a bad argument is an exception, not failed records
     problems = [_problem(r, max_chars) for r in records]
     good = [i for i, problem in enumerate(problems) if problem is None]
-    names = [str(c) for c in tagger.classes_]
-    tagged: dict[int, tuple[list, Any]] = {}
+    proba: dict[int, Any] = {}
     if good:
         try:
-            proba, labels = _predict(tagger, [records[i].text for i in good], thresholds, top_k)
-            tagged = {i: (labels[k], proba[k]) for k, i in enumerate(good)}
+            proba = dict(zip(good, tagger.predict_proba([records[i].text for i in good])))
         except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
             if len(good) == 1:
                 problems[good[0]] = f"tagging failed: {type(exc).__name__}: {exc}"
             else:
                 for i in good:
-                    result = tag_batch(tagger, [records[i]], thresholds=thresholds, top_k=top_k,
-                                       max_chars=max_chars, decimals=decimals)[0]
-                    if result["error"] is None:
-                        tagged[i] = (result["tags"], [result["scores"][n] for n in names])
-                    else:
-                        problems[i] = result["error"]
+                    try:
+                        proba[i] = tagger.predict_proba([records[i].text])[0]
+                    except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
+                        problems[i] = f"tagging failed: {type(exc).__name__}: {exc}"
+    names = [str(c) for c in tagger.classes_]
+    labels = {}
+    if proba:
+        rows = np.vstack(list(proba.values()))
+        labels = dict(zip(proba, tagger.labels_from_proba(rows, thresholds, top_k)))
     results = []
     for i, record in enumerate(records):
-        if i in tagged:
-            tags, row = tagged[i]
-            result = {"id": record.id, "tags": list(tags),
-                      "scores": {n: round(float(p), decimals) for n, p in zip(names, row)}, "error": None}
+        if i in proba:
+            result = {"id": record.id, "tags": list(labels[i]),
+                      "scores": {n: round(float(p), decimals) for n, p in zip(names, proba[i])},
+                      "error": None}
         else:
             result = {"id": record.id, "tags": None, "scores": None, "error": problems[i]}
         if record.extra:
@@ -807,27 +838,40 @@ def _tag_in_workers(tagger, batches: Iterator[list[Record]], n_jobs: int, option
 # -- writers -----------------------------------------------------------------
 
 
+# Lone surrogates (from JSON escapes such as "\\ud800") cannot be written as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_line(result: dict[str, Any]) -> str:
+    line = json.dumps(result, ensure_ascii=False)
+    if _SURROGATE.search(line):
+        line = json.dumps(result)  # \u escapes: still the same JSON value
+    return line + "\n"
+
+
 class _JsonLinesWriter:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
 
     def write(self, results: Sequence[dict[str, Any]]) -> None:
-        dumps = json.dumps
-        self.out.write("".join([dumps(r, ensure_ascii=False) + "\n" for r in results]))
+        self.out.write("".join([_json_line(r) for r in results]))
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 class _DelimitedWriter:
     """CSV or TSV: id, tags (joined by ``;``), one score column per label, error, kept fields."""
 
-    def __init__(self, out: IO[str], labels: Sequence[str], keep_fields: Sequence[str], delimiter: str) -> None:
+    def __init__(
+        self, out: IO[str], labels: Sequence[str], keep_fields: Sequence[str], delimiter: str
+    ) -> None:
         self.labels = [str(x) for x in labels]
         self.keep = list(keep_fields)
         columns = ["id", "tags", *self.labels, "error", *self.keep]
@@ -838,6 +882,7 @@ class _DelimitedWriter:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, delimiter=delimiter, lineterminator="\n")
         self.writer.writerow(columns)
+        self.write([])  # the header, even when no record follows
 
     def write(self, results: Sequence[dict[str, Any]]) -> None:
         for r in results:
@@ -868,10 +913,10 @@ class _TableWriter:
             lines.append(self._row("id", "tags", self.labels).rstrip())
         for r in results:
             if r["error"] is not None:
-                lines.append(f"{str(r['id']):<{self.id_width}}  error: {r['error']}")
+                lines.append(f"{_cell(str(r['id'])):<{self.id_width}}  error: {r['error']}")
             else:
-                scores = [f"{r['scores'][n]:.{4}f}" for n in self.labels]
-                lines.append(self._row(str(r["id"]), ",".join(map(str, r["tags"])) or "-", scores))
+                scores = [f"{r['scores'][n]:.4f}" for n in self.labels]
+                lines.append(self._row(_cell(str(r["id"])), ",".join(map(str, r["tags"])) or "-", scores))
         self.out.write("".join(line + "\n" for line in lines))
 
     def _row(self, id: str, tags: str, cells: Sequence[str]) -> str:
@@ -882,8 +927,8 @@ class _TableWriter:
 def make_writer(format: str, out: IO[str], labels: Sequence[str], keep_fields: Sequence[str] = ()):
     """A writer of result dicts to ``out``: ``writer.write(results)`` per batch.
 
-    ``format`` is one of :data:`OUTPUT_FORMATS`. CSV and TSV start with a
-    header row; ``table`` leaves out kept fields.
+    ``format`` is one of :data:`OUTPUT_FORMATS`. CSV and TSV write their
+    header row at once; ``table`` leaves out kept fields.
     """
     if format == "jsonl":
         return _JsonLinesWriter(out)
@@ -915,8 +960,9 @@ class Tally:
     def summary(self) -> str:
         seconds = time.monotonic() - self.started
         rate = self.read / seconds if seconds > 0 else 0.0
-        return (f"{self.read:,} records read, {self.tagged:,} tagged, {self.failed:,} failed "
-                f"({_clock(seconds)}, {rate:,.0f} records/s)")
+        took = f"{seconds:.1f} s" if seconds < 60 else _clock(seconds)
+        return (f"{self.read:,} record{'' if self.read == 1 else 's'} read, {self.tagged:,} tagged, "
+                f"{self.failed:,} failed ({took}, {rate:,.0f} records/s)")
 
 
 def _clock(seconds: float) -> str:
@@ -926,30 +972,35 @@ def _clock(seconds: float) -> str:
 
 
 class Progress:
-    """A one-line progress report (records done, rate, elapsed) redrawn on a terminal.
+    """A one-line progress report (records done and failed, rate, elapsed) redrawn on a terminal.
 
-    Draws nothing unless ``enabled`` (by default: ``stream`` is a terminal).
+    Draws nothing unless ``enabled`` (by default: ``stream`` is a terminal),
+    and nothing in the first ``delay`` seconds.
     """
 
     def __init__(self, stream: IO[str] | None = None, enabled: bool | None = None,
-                 interval: float = 0.25) -> None:
+                 interval: float = 0.25, delay: float = 1.0) -> None:
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             isatty = getattr(self.stream, "isatty", None)
             enabled = bool(isatty and isatty())
         self.enabled = enabled
         self.interval = interval
-        self.done = 0
-        self.started = self.last = time.monotonic()
+        self.done = self.failed = 0
+        self.started = time.monotonic()
+        self.last = self.started + delay - interval  # short runs draw nothing
         self.width = 0
 
-    def update(self, n: int) -> None:
+    def update(self, n: int, failed: int = 0) -> None:
+        """Count ``n`` more records, ``failed`` of them failed; redraw now and then."""
         self.done += n
+        self.failed += failed
         now = time.monotonic()
         if self.enabled and now - self.last >= self.interval:
             self.last = now
             elapsed = now - self.started
-            line = f"{self.done:,} records  {self.done / elapsed:,.0f}/s  {_clock(elapsed)}"
+            failures = f" ({self.failed:,} failed)" if self.failed else ""
+            line = f"{self.done:,} records{failures}  {self.done / elapsed:,.0f}/s  {_clock(elapsed)}"
             self.stream.write("\r" + line.ljust(self.width))
             self.stream.flush()
             self.width = len(line)
@@ -960,3 +1011,31 @@ class Progress:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
             self.width = 0
+
+
+class raise_on_sigterm:
+    """Within ``with``, SIGTERM raises ``SystemExit(143)`` so cleanups run.
+
+    ``kill`` then behaves like Ctrl-C: context managers such as
+    :class:`arclass.modelfile.atomic_writer` remove their temporary files.
+    Does nothing outside the main thread (signals cannot be handled there).
+    """
+
+    def __enter__(self) -> "raise_on_sigterm":
+        import signal
+        import threading
+
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, _terminated)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)

@@ -4,6 +4,7 @@
     arclass normalize [FILE ...]       normalized text, line for line
     arclass train DATA.jsonl -o MODEL  train a tagger on labeled JSON Lines
     arclass evaluate DATA.jsonl        precision, recall and F1 of a model
+    arclass explain [FILE]             why a document gets its tags
     arclass info                       what a model file holds
 
 Exit status: 0 on success, 1 when some records failed, 2 for usage errors
@@ -48,6 +49,114 @@ class _Stdout:
 
     def __exit__(self, *exc) -> None:
         sys.stdout.flush()
+
+
+# -- tag ---------------------------------------------------------------------
+
+
+def _add_tag(sub) -> None:
+    p = sub.add_parser(
+        "tag", help="tag documents: files, folders, JSON Lines, CSV/TSV, lines, stdin",
+        description="Tag documents with topics. Every input record gets exactly one output record, in "
+        "input order; one that cannot be tagged (undecodable, empty, malformed, too long) gets an error "
+        "record and the run goes on. Exit status: 0 all tagged, 1 some failed, 2 usage error.")
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
+                   help="a file (one document; records if named .jsonl, .csv or .tsv; .gz read "
+                   "transparently), a folder (its files matching --glob, recursively) or '-' for stdin "
+                   "(the default)")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the bundled model)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write here instead of stdout; the file appears only when the run completes")
+    p.add_argument("--format", choices=("jsonl", "csv", "tsv", "table"), default="jsonl",
+                   help="output format (default jsonl: id, tags, scores, error per line)")
+    kind = p.add_mutually_exclusive_group()
+    for flag, what in (("jsonl", "JSON Lines, one object per line"), ("csv", "CSV with a header row"),
+                       ("tsv", "TSV with a header row"), ("lines", "plain text, one document per line")):
+        kind.add_argument(f"--{flag}", dest="input_format", action="store_const", const=flag,
+                          help=f"inputs (stdin included) are {what}")
+    p.add_argument("--glob", default="*.txt", metavar="PATTERN",
+                   help="names of the files to read in folders (default *.txt; .gz variants too)")
+    p.add_argument("--text-field", "--text-column", dest="text_field", default="text", metavar="NAME",
+                   help="JSON field or CSV column holding the text (default text)")
+    p.add_argument("--id-field", "--id-column", dest="id_field", default="id", metavar="NAME",
+                   help="JSON field or CSV column holding the id (default id; else file:line)")
+    p.add_argument("--keep-fields", action="append", default=[], metavar="F1,F2",
+                   help="input fields or columns to copy into the output")
+    p.add_argument("--encoding", metavar="NAME",
+                   help="input encoding (default: a BOM, else UTF-8, else Windows-1256 for Arabic)")
+    p.add_argument("--threshold", action="append", default=[], metavar="P|LABEL=P",
+                   help="probability needed for a tag: one number for all labels, or label=number "
+                   "pairs (comma-separated or repeated); default: the model's own")
+    p.add_argument("--top-k", type=int, metavar="K", help="at most K tags per document")
+    p.add_argument("--max-chars", type=int, metavar="N",
+                   help="longer texts are error records (default 1000000)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="worker processes (default 1; -1: one per CPU); same output as -j 1")
+    p.add_argument("--batch-size", type=int, metavar="N",
+                   help="documents tagged (and output flushed) together (default 256)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr")
+    p.set_defaults(run=_run_tag)
+
+
+def _run_tag(args) -> int:
+    import io
+
+    from . import batch
+
+    max_chars = batch.DEFAULT_MAX_CHARS if args.max_chars is None else args.max_chars
+    batch_size = batch.DEFAULT_BATCH_SIZE if args.batch_size is None else args.batch_size
+    top_k = 1 if args.top_k is None else args.top_k
+    for flag, value in (("--top-k", top_k), ("--max-chars", max_chars), ("--batch-size", batch_size)):
+        if value < 1:
+            raise UsageError(f"{flag} must be at least 1")
+    if args.jobs == 0:
+        raise UsageError("--jobs must be at least 1 (or negative: CPUs to leave out, -1 for all)")
+    if not args.inputs and sys.stdin is not None and sys.stdin.isatty():
+        raise UsageError("no input: give files or folders, or pipe text in")
+    for name in args.inputs:
+        if name != "-" and not os.path.exists(name):
+            raise UsageError(f"{name}: no such file or folder")
+    if args.output not in (None, "-"):
+        folder = os.path.dirname(args.output) or "."
+        if not os.path.isdir(folder) or os.path.isdir(args.output):
+            raise UsageError(f"{args.output}: cannot write there (no such folder, or a folder)")
+    keep = [f.strip() for spec in args.keep_fields for f in spec.split(",") if f.strip()]
+    try:
+        records = batch.read_inputs(
+            args.inputs or ["-"], format=args.input_format, glob=args.glob, encoding=args.encoding,
+            text_field=args.text_field, id_field=args.id_field, keep_fields=keep, max_chars=max_chars)
+    except LookupError:
+        raise UsageError(f"unknown encoding {args.encoding!r}")
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    tagger = _load_model(args.model)
+    try:
+        thresholds = batch.parse_thresholds(args.threshold, tagger.classes_)
+        batches = batch.tag_batches(tagger, records, batch_size=batch_size, n_jobs=args.jobs,
+                                    thresholds=thresholds, top_k=args.top_k, max_chars=max_chars)
+        batch.make_writer(args.format, io.StringIO(), tagger.classes_, keep)
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    to_stdout = args.output in (None, "-")
+    if to_stdout and (sys.stdout.encoding or "").lower() not in ("utf-8", "utf8") \
+            and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    tally = batch.Tally()
+    progress = batch.Progress(enabled=False if args.quiet or (to_stdout and sys.stdout.isatty()) else None)
+    try:
+        with batch.raise_on_sigterm(), _open_text_output(args.output) as out:
+            writer = batch.make_writer(args.format, out, tagger.classes_, keep)
+            for results in batches:
+                writer.write(results)
+                out.flush()
+                failed = tally.failed
+                tally.add(results)
+                progress.update(len(results), tally.failed - failed)
+    finally:
+        progress.close()
+    if not args.quiet:
+        print(f"arclass tag: {tally.summary()}", file=sys.stderr)
+    return EXIT_FAILED_RECORDS if tally.failed else EXIT_OK
 
 
 # -- normalize ---------------------------------------------------------------
@@ -188,6 +297,9 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--text-field", default="text")
     p.add_argument("--labels-field", default="labels")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.add_argument("--report", metavar="OUT.html",
+                   help="also write an HTML report: precision-recall curves, score histograms, "
+                   "the worst mistakes (needs matplotlib: install arclass[report])")
     p.set_defaults(run=_run_evaluate)
 
 
@@ -201,6 +313,13 @@ def _load_model(path: str | None):
 
 
 def _run_evaluate(args) -> int:
+    if args.report:
+        from .report import require_matplotlib
+
+        try:
+            require_matplotlib()
+        except ImportError as exc:
+            raise UsageError(str(exc))
     data = _read_data([args.data], False, args.text_field, args.labels_field)
     tagger = _load_model(args.model)
     table = tagger.evaluate(data.texts, data.labels)
@@ -208,6 +327,67 @@ def _run_evaluate(args) -> int:
         print(json.dumps(table, indent=1))
     else:
         print(format_scores(table, tagger.classes_, tagger.thresholds_))
+    if args.report:
+        from .report import evaluation_report
+
+        page = evaluation_report(tagger, data.texts, data.labels, data.ids, source=args.data, model=args.model)
+        with _open_text_output(args.report) as out:
+            out.write(page)
+    return EXIT_OK
+
+
+# -- explain -----------------------------------------------------------------
+
+
+def _add_explain(sub) -> None:
+    p = sub.add_parser("explain", help="show why a document gets its tags",
+                       description="For each label: the score, the threshold, the decision, and the "
+                       "terms of the document that pushed the score up or down the most.")
+    p.add_argument("input", nargs="?", default="-", metavar="FILE",
+                   help="the document (UTF-8, UTF-16 with BOM or Windows-1256); stdin when absent or '-'")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the bundled model)")
+    p.add_argument("--label", action="append", metavar="L", help="explain only this label (repeatable)")
+    p.add_argument("--top", type=int, default=10, metavar="N",
+                   help="terms shown for and against each label (default 10)")
+    p.add_argument("--html", metavar="OUT.html",
+                   help="write a page with the document's words colored per label instead")
+    p.add_argument("--json", action="store_true", help="print the explanations as JSON")
+    p.set_defaults(run=_run_explain)
+
+
+def _run_explain(args) -> int:
+    from .batch import read_document
+    from .explanation import TermMap, format_explanations
+
+    if args.top < 0:
+        raise UsageError("--top must be 0 or more")
+    if args.input != "-" and (not os.path.exists(args.input) or os.path.isdir(args.input)):
+        raise UsageError(f"{args.input}: no such file")
+    record = read_document(args.input)
+    if record.error:
+        raise UsageError(f"{record.id}: {record.error}")
+    if not record.text.strip():
+        raise UsageError(f"{record.id}: empty text")
+    tagger = _load_model(args.model)
+    known = [str(c) for c in tagger.classes_]
+    for label in args.label or []:
+        if label not in known:
+            raise UsageError(f"unknown label {label!r}; labels: {', '.join(known)}")
+    if args.html:
+        from .report import explanation_page
+
+        page = explanation_page(tagger, record.text, labels=args.label, top=args.top, source=str(record.id))
+        with _open_text_output(args.html) as out:
+            out.write(page)
+    everything = tagger.explain(record.text, top=args.top)
+    tags = [str(e.label) for e in everything if e.tagged]
+    explanations = [e for e in everything if args.label is None or str(e.label) in args.label]
+    if (sys.stdout.encoding or "utf-8").lower().replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")  # Arabic terms would not encode otherwise
+    if args.json:
+        print(json.dumps([e.to_dict() for e in explanations], ensure_ascii=False, indent=1))
+    elif not args.html:
+        print(format_explanations(explanations, TermMap(tagger.vectorizer_, record.text), tags))
     return EXIT_OK
 
 
@@ -242,7 +422,7 @@ def _run_info(args) -> int:
 
 # -- main --------------------------------------------------------------------
 
-_VERBS = [_add_normalize, _add_train, _add_evaluate, _add_info]
+_VERBS = [_add_tag, _add_normalize, _add_train, _add_evaluate, _add_explain, _add_info]
 
 
 def build_parser() -> argparse.ArgumentParser:

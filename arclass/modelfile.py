@@ -60,6 +60,9 @@ class atomic_writer:
     def __enter__(self):
         folder = self.path.parent if str(self.path.parent) else Path(".")
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would have.
+        os.fchmod(fd, 0o666 & ~_umask())
         self.file = os.fdopen(fd, self.mode, **self.open_kwargs)
         return self.file
 
@@ -77,6 +80,12 @@ class atomic_writer:
                     os.unlink(self.tmp)
                 except FileNotFoundError:
                     pass
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _sha256(data: bytes) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._version import __version__
 from .base import Estimator
+from .explanation import LabelExplanation, label_explanations
 from .modelfile import ModelFileError, read_model, write_model
 from .normalizer import Normalizer
 from .vectorizer import ArabicTfidfVectorizer
@@ -325,6 +326,28 @@ class TopicTagger(Estimator):
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         return self.predict([text])[0]
+
+    def explain(self, text: str, top: int | None = None) -> list[LabelExplanation]:
+        """Why ``text`` gets each label or not: one :class:`~arclass.explanation.LabelExplanation`
+        per label, most probable first.
+
+        A term's contribution to a label is its TF-IDF value in ``text`` times
+        the label's coefficient; the intercept plus all contributions is the
+        label's :meth:`decision_function`. ``top`` keeps only the ``top``
+        strongest terms for and against each label (the rest are summed in
+        ``other``); ``None`` lists them all.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        self._check_fitted("coef_")
+        rows = self.vectorizer_.transform_rows([text])
+        columns, values = rows.indices, rows.data
+        terms = self.vectorizer_.get_feature_names_out()[columns]
+        decision = rows.dot(self.coef_)[0] + self.intercept_
+        return label_explanations(
+            self.classes_, terms, values, self.coef_[:, columns], self.intercept_,
+            decision, self.thresholds_, top=top,
+        )
 
     def score(self, X: Iterable[str], y: Sequence[Sequence[str]]) -> float:
         """Micro-averaged F1 of :meth:`predict` against label lists ``y``."""

@@ -106,11 +106,13 @@ def _line_stemmer(min_stem: int):
         for n, group in _PREFIX_SETS
     )
     prefix = re.compile(f"(?m)^(?:{prefixes})")
-    # The lazy stem makes the longest suffix that leaves enough letters win.
-    suffix = re.compile(f"(?m)^({letter}{{{max(min_stem, 3)},}}?)(?:{'|'.join(SUFFIXES)})$")
+    # On a line of letters, the leftmost match is the longest suffix that
+    # leaves enough letters (the lookbehind cannot cross a newline). A plain
+    # deletion: a replacement template costs a Python call per match.
+    suffix = re.compile(f"(?m)(?<={letter}{{{max(min_stem, 3)}}})(?:{'|'.join(SUFFIXES)})$")
 
     def stem_lines(text: str) -> str:
-        return suffix.sub(r"\1", prefix.sub("", text))
+        return suffix.sub("", prefix.sub("", text))
 
     return stem_lines
 
@@ -231,14 +233,23 @@ class Tokenizer:
         """The terms of one raw token (usually one; none for a stop word)."""
         return self._terms_of_folded(self._fold(raw))
 
+    def _fold_lines(self, joined: str) -> tuple[str, list[str], list[str]]:
+        """Fold raw tokens joined by newlines: (folded text, its lines, their stems).
+
+        A line's stem is only meaningful when the line is one Arabic word
+        (see :func:`_line_stemmer`); without stemming it is the line itself.
+        """
+        # Punctuation around a word is not part of it: "(واس)" -> "واس".
+        folded = _EDGE_PUNCTUATION.sub("", self._fold(joined))
+        lines = folded.split("\n")
+        stems = self._stem_lines(folded).split("\n") if self.stem else lines
+        return folded, lines, stems
+
     def terms_of_many(self, raws: list[str]) -> list[tuple[str, ...]]:
         """:meth:`terms_of_raw` of each raw token, folding them all in one call."""
         if not raws:
             return []
-        # Punctuation around a word is not part of it: "(واس)" -> "واس".
-        folded = _EDGE_PUNCTUATION.sub("", self._fold("\n".join(raws)))
-        lines = folded.split("\n")
-        stems = self._stem_lines(folded).split("\n") if self.stem else lines
+        _, lines, stems = self._fold_lines("\n".join(raws))
         stop = self._stop
         terms_of = self._terms_of_folded
         return [

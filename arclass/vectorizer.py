@@ -2,24 +2,29 @@
 
 :class:`ArabicTfidfVectorizer` gives the same matrix as scikit-learn's
 ``TfidfVectorizer(analyzer=vectorizer.build_analyzer(), ...)`` with the same
-settings, but counts faster: the per-token work (normalizing, finding words,
-looking up their column) runs in C through ``re``, ``str`` methods and
-``map`` over dicts, and the matrix is assembled with numpy. It imports
-neither scikit-learn nor, until a sparse matrix is asked for, SciPy, so a
-saved tagger starts quickly.
+settings, but faster. For word unigrams (the default) a batch of documents is
+never cut into Python strings: it becomes one numpy array of code points,
+split at whitespace and hashed by numpy; a hash table maps each piece to its
+column after comparing its code points (so a hash collision cannot change a
+count), and only the pieces never seen before are decoded and normalized,
+all together in a few regex passes. Counting is one sort per batch. It
+imports neither scikit-learn nor, until a sparse matrix is asked for, SciPy,
+so a saved tagger starts quickly.
 """
 
 from __future__ import annotations
 
 import numbers
-from itertools import chain, repeat
-from typing import Callable, Iterable
+import pickle
+import uuid
+from itertools import chain, compress, repeat
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
 from .base import Estimator
 from .normalizer import Normalizer
-from .tokenizer import CACHE_SIZE, Tokenizer
+from .tokenizer import CACHE_SIZE, Tokenizer, drop_noise
 
 __all__ = ["ArabicTfidfVectorizer", "SparseRows"]
 
@@ -65,7 +70,9 @@ class SparseRows:
     @classmethod
     def concatenate(cls, parts: list["SparseRows"], n_features: int) -> "SparseRows":
         if not parts:
-            return cls(np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0), n_features)
+            return cls(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0), n_features)
+        if len(parts) == 1:
+            return parts[0]
         offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
         indptr = np.concatenate([parts[0].indptr[:1]] + [p.indptr[1:] + o for p, o in zip(parts, offsets)])
         return cls(
@@ -114,47 +121,305 @@ class _Analyzer:
         return self.expand(self.tokenizer(doc), self.ngram_range)
 
 
-_UNSEEN = -(2**62)
-#: Documents whose tokens are looked up together in the fast path.
-_CHUNK = 1000
+# -- pieces of text as numpy arrays -------------------------------------------
+
+#: Code points per batch of documents (a document longer than this is a batch).
+_BATCH_CHARS = 1 << 18
+#: Documents per batch for the analyzers that build every term as a string.
+_BATCH_DOCS = 1000
+
+_WHITESPACE: np.ndarray | None = None
 
 
-class _ColumnCache(dict):
-    """Raw token -> column, filled on demand: the unigram fast path.
+def _whitespace() -> np.ndarray:
+    """Which code points ``str.split()`` splits on, as a lookup table."""
+    global _WHITESPACE
+    if _WHITESPACE is None:
+        table = np.zeros(0x110000, dtype=bool)
+        # Every Unicode whitespace character lies in the BMP.
+        table[[c for c in range(0x10000) if chr(c).isspace()]] = True
+        _WHITESPACE = table
+    return _WHITESPACE
 
-    A value is a column (>= 0), -1 for a token with no known term (a stop
-    word, or a term outside a fixed vocabulary), or ``-2 - k`` for a raw
-    token that yields several terms, whose columns are ``expansions[k]``.
+
+# An odd multiplier is invertible modulo 2**64, so the hash of a piece can be
+# cut out of prefix sums: sum(c[j] * B**j, s <= j < e) * B**-s.
+_HASH_BASE = 0x9E3779B97F4A7C15
+_POWERS = (np.ones(1, np.uint64), np.ones(1, np.uint64))
+
+
+def _cumulative_powers(base: int, n: int) -> np.ndarray:
+    factors = np.full(n, base, dtype=np.uint64)
+    factors[0] = 1
+    return np.cumprod(factors)
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``B**i`` and ``B**-i`` modulo 2**64 for ``i < n`` (at least)."""
+    global _POWERS
+    if len(_POWERS[0]) < n:
+        size = max(n, 2 * len(_POWERS[0]), 1 << 16)
+        _POWERS = (
+            _cumulative_powers(_HASH_BASE, size),
+            _cumulative_powers(pow(_HASH_BASE, -1, 1 << 64), size),
+        )
+    return _POWERS
+
+
+def _exclusive_cumsum(lengths: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=out[1:])
+    return out
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)])``."""
+    shift = np.repeat(starts - _exclusive_cumsum(lengths), lengths)
+    shift += np.arange(len(shift))
+    return shift
+
+
+def _equal_runs(a: np.ndarray, a_starts: np.ndarray, b: np.ndarray, b_starts: np.ndarray,
+                lengths: np.ndarray) -> np.ndarray:
+    """Whether ``a[a_starts[i]:][:lengths[i]]`` equals ``b[b_starts[i]:][:lengths[i]]``, for each i."""
+    positions = _ranges(a_starts, lengths)
+    other = positions + np.repeat(b_starts - a_starts, lengths)
+    differ = a[positions] != b[other]
+    equal = np.ones(len(lengths), dtype=bool)
+    if differ.any():
+        run_ends = np.cumsum(lengths)
+        equal[np.searchsorted(run_ends, np.flatnonzero(differ), side="right")] = False
+    return equal
+
+
+class _Pieces:
+    """The whitespace-separated pieces of a batch of texts, as numpy arrays.
+
+    ``units`` holds the code points of the texts joined by spaces; piece
+    ``i`` is ``units[starts[i]:starts[i] + lengths[i]]``, and ``hashes[i]``
+    a 64-bit polynomial hash of it. ``per_text`` counts the pieces of each
+    text. Code points, not UTF-16 units: a lone surrogate stays one unit.
     """
 
-    def __init__(self, tokenizer: Tokenizer, vocabulary: dict[str, int], grow: bool):
-        super().__init__()
+    __slots__ = ("units", "starts", "lengths", "hashes", "per_text")
+
+    def __init__(self, texts: list[str]) -> None:
+        joined = " ".join(texts)
+        units = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        inside = ~_whitespace()[units]
+        edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        text_ends = np.cumsum([len(t) + 1 for t in texts])
+        self.per_text = np.diff(np.searchsorted(starts, text_ends), prepend=0)
+        power, inverse = _powers(len(units))
+        prefix = np.zeros(len(units) + 1, dtype=np.uint64)
+        np.cumsum(units * power[: len(units)], out=prefix[1:])
+        self.hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
+        self.units = units
+        self.starts = starts
+        self.lengths = ends - starts
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def rows(self) -> np.ndarray:
+        """The text of each piece."""
+        return np.repeat(np.arange(len(self.per_text)), self.per_text)
+
+    def joined(self, which: np.ndarray) -> str:
+        """The pieces ``which``, joined by newlines."""
+        lengths = self.lengths[which]
+        out = np.full(int(lengths.sum()) + len(which) - 1, ord("\n"), dtype=np.uint32)
+        out[_ranges(_exclusive_cumsum(lengths) + np.arange(len(which)), lengths)] = self.units[
+            _ranges(self.starts[which], lengths)
+        ]
+        return out.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+class _PieceTable:
+    """An exact map from pieces (runs of code points) to int64 values.
+
+    A piece is looked up by its hash (open addressing, linear probing, all
+    vectorized), then its code points are compared with the stored ones:
+    a piece whose hash is already taken by another is simply not stored.
+    """
+
+    _MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._bits = 12
+        self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
+        self._slots = np.full(1 << self._bits, -1, dtype=np.int64)
+        self.values = np.zeros(0, dtype=np.int64)
+        self._hashes = np.zeros(0, dtype=np.uint64)
+        self._starts = np.zeros(0, dtype=np.int64)
+        self._lengths = np.zeros(0, dtype=np.int64)
+        self._units = np.zeros(1 << 16, dtype=np.uint32)
+        self._used = 0
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def _home(self, hashes: np.ndarray) -> np.ndarray:
+        mixed = hashes ^ (hashes >> np.uint64(29))
+        mixed *= self._MIX
+        return (mixed >> np.uint64(64 - self._bits)).astype(np.intp)
+
+    def find(self, hashes: np.ndarray) -> np.ndarray:
+        """The entry holding each hash, or -1 (compare the code points with :meth:`holds`)."""
+        slot = self._home(hashes)
+        entry = self._slots[slot]
+        hit = self._keys[slot] == hashes
+        out = np.where(hit, entry, -1)
+        pending = np.flatnonzero(~hit & (entry >= 0))
+        mask = len(self._slots) - 1
+        while len(pending):
+            slot[pending] = where = (slot[pending] + 1) & mask
+            entry = self._slots[where]
+            hit = self._keys[where] == hashes[pending]
+            out[pending[hit]] = entry[hit]
+            pending = pending[~hit & (entry >= 0)]
+        return out
+
+    def holds(self, entries: np.ndarray, units: np.ndarray, starts: np.ndarray,
+              lengths: np.ndarray) -> np.ndarray:
+        """Whether entry ``entries[i]`` is the piece ``units[starts[i]:][:lengths[i]]``."""
+        same = self._lengths[entries] == lengths
+        if same.all():
+            return _equal_runs(units, starts, self._units, self._starts[entries], lengths)
+        which = np.flatnonzero(same)
+        same[which] = _equal_runs(units, starts[which], self._units, self._starts[entries[which]], lengths[which])
+        return same
+
+    def add(self, hashes: np.ndarray, values: np.ndarray, units: np.ndarray, starts: np.ndarray,
+            lengths: np.ndarray) -> None:
+        """Store new pieces (distinct hashes, none stored yet)."""
+        first = len(self.values)
+        total = int(lengths.sum())
+        if self._used + total > len(self._units):
+            grown = np.zeros(max(2 * len(self._units), self._used + total), dtype=np.uint32)
+            grown[: self._used] = self._units[: self._used]
+            self._units = grown
+        self._units[self._used : self._used + total] = units[_ranges(starts, lengths)]
+        self._starts = np.concatenate([self._starts, self._used + _exclusive_cumsum(lengths)])
+        self._used += total
+        self._lengths = np.concatenate([self._lengths, lengths])
+        self._hashes = np.concatenate([self._hashes, hashes])
+        self.values = np.concatenate([self.values, values])
+        if 2 * len(self.values) > len(self._slots):
+            while 2 * len(self.values) > (1 << self._bits):
+                self._bits += 1
+            self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
+            self._slots = np.full(1 << self._bits, -1, dtype=np.int64)
+            self._place(self._hashes, np.arange(len(self.values)))
+        else:
+            self._place(hashes, np.arange(first, len(self.values)))
+
+    def _place(self, hashes: np.ndarray, entries: np.ndarray) -> None:
+        slot = self._home(hashes)
+        mask = len(self._slots) - 1
+        placed = np.zeros(len(hashes), dtype=bool)
+        pending = np.arange(len(hashes))
+        while len(pending):
+            where = slot[pending]
+            free = self._slots[where] < 0
+            # Several pieces may reach the same free slot: the first takes it.
+            _, first = np.unique(where[free], return_index=True)
+            won = pending[free][first]
+            self._slots[slot[won]] = entries[won]
+            self._keys[slot[won]] = hashes[won]
+            placed[won] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & mask
+
+
+def _single_arabic_words(folded: str, n_lines: int) -> np.ndarray:
+    """Which of the ``n_lines`` lines of ``folded`` are one word of Arabic letters."""
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    newline = codes == ord("\n")
+    line = np.cumsum(newline)
+    other = ((codes < 0x0621) | (codes > 0x064A)) & ~newline
+    words = np.ones(n_lines, dtype=bool)
+    words[line[other]] = False
+    bounds = np.concatenate(([-1], np.flatnonzero(newline), [len(codes)]))
+    words &= np.diff(bounds) > 1
+    return words
+
+
+class _PieceColumns:
+    """Column of each raw piece of text: the unigram fast path.
+
+    A value is a column (>= 0), -1 for a piece with no known term (a stop
+    word, punctuation, or a term outside a fixed vocabulary), or ``-2 - k``
+    for a piece that yields several terms, whose columns are ``expansions[k]``.
+    With ``grow``, unseen terms get new columns in ``vocabulary`` (a
+    :class:`_GrowingVocabulary`).
+    """
+
+    def __init__(self, tokenizer: Tokenizer, vocabulary: dict[str, int], grow: bool) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.grow = grow
+        self.table = _PieceTable()
         self.expansions: list[list[int]] = []
 
-    def __missing__(self, raw: str) -> int:
-        return self._store(raw, self.tokenizer.terms_of_raw(raw))
+    def columns(self, pieces: _Pieces) -> np.ndarray:
+        """The value of every piece; learns the unseen ones."""
+        table = self.table
+        if len(table) >= CACHE_SIZE:
+            table.clear()
+            self.expansions = []
+        n = len(pieces)
+        values = np.empty(n, dtype=np.int64)
+        entries = table.find(pieces.hashes) if len(table) else np.full(n, -1, dtype=np.int64)
+        found = np.flatnonzero(entries >= 0)
+        if len(found):
+            stored = table.holds(entries[found], pieces.units, pieces.starts[found], pieces.lengths[found])
+            values[found] = table.values[entries[found]]
+            strays = [found[~stored]]  # their hash belongs to another piece
+        else:
+            strays = []
+        missing = np.flatnonzero(entries < 0)
+        if len(missing):
+            hashes, first, inverse = np.unique(pieces.hashes[missing], return_index=True, return_inverse=True)
+            new = missing[first]
+            lengths = pieces.lengths[missing]
+            same = lengths == lengths[first][inverse]
+            same[same] = _equal_runs(
+                pieces.units, pieces.starts[missing][same], pieces.units,
+                pieces.starts[new][inverse][same], lengths[same],
+            )
+            new_values = self._learn(pieces.joined(new), len(new))
+            table.add(hashes, new_values, pieces.units, pieces.starts[new], pieces.lengths[new])
+            values[missing] = new_values[inverse]
+            strays.append(missing[~same])
+        strays = np.concatenate(strays) if strays else strays
+        if len(strays):
+            values[strays] = self._learn(pieces.joined(strays), len(strays))
+        return values
 
-    def learn(self, raws: list[str]) -> None:
-        """Add many distinct raw tokens at once (one normalization call)."""
-        if len(self) + len(raws) > CACHE_SIZE:
-            self.clear()
-        vocabulary = self.vocabulary
-        lookup = vocabulary.__getitem__ if self.grow else vocabulary.get
-        default = () if self.grow else (-1,)
-        for raw, terms in zip(raws, self.tokenizer.terms_of_many(raws)):
-            if len(terms) == 1:
-                self[raw] = lookup(terms[0], *default)
-            else:
-                self[raw] = self._columns_of(terms)
-
-    def _store(self, raw: str, terms: tuple[str, ...]) -> int:
-        if len(self) >= CACHE_SIZE:
-            self.clear()
-        value = self[raw] = self._columns_of(terms)
-        return value
+    def _learn(self, joined: str, n: int) -> np.ndarray:
+        """Values of ``n`` raw pieces joined by newlines (what ``terms_of_many`` does, to columns)."""
+        tokenizer = self.tokenizer
+        _, lines, stems = tokenizer._fold_lines(joined)
+        words = _single_arabic_words(_, n)
+        if tokenizer._stop:
+            words &= ~np.fromiter(map(tokenizer._stop.__contains__, lines), dtype=bool, count=n)
+        values = np.full(n, -1, dtype=np.int64)
+        which = np.flatnonzero(words)
+        terms = compress(stems, words.tolist())
+        if self.grow:
+            values[which] = np.fromiter(map(self.vocabulary.__getitem__, terms), np.int64, len(which))
+        else:
+            values[which] = np.fromiter(map(self.vocabulary.get, terms, repeat(-1)), np.int64, len(which))
+        terms_of = tokenizer._terms_of_folded
+        for i in np.flatnonzero(~words).tolist():
+            values[i] = self._columns_of(terms_of(lines[i]))
+        return values
 
     def _columns_of(self, terms: tuple[str, ...]) -> int:
         if self.grow:
@@ -168,87 +433,169 @@ class _ColumnCache(dict):
         self.expansions.append(columns)
         return -1 - len(self.expansions)
 
+    def expand(self, rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every term occurrence, given each piece's row and value."""
+        known = values >= 0
+        if known.all():
+            return rows, values
+        multi = np.flatnonzero(values < -1)
+        if not len(multi):
+            return rows[known], values[known]
+        expanded = [self.expansions[-2 - v] for v in values[multi].tolist()]
+        return (
+            np.concatenate([rows[known], np.repeat(rows[multi], [len(e) for e in expanded])]),
+            np.concatenate([values[known], np.fromiter(chain.from_iterable(expanded), np.int64)]),
+        )
+
+    def adopt(self, vocabulary: dict[str, int], new_columns: np.ndarray) -> None:
+        """Switch to a fixed ``vocabulary``: column ``c`` becomes ``new_columns[c]`` (-1: dropped)."""
+        values = self.table.values
+        known = values >= 0
+        values[known] = new_columns[values[known]]
+        self.expansions = [[int(new_columns[c]) for c in e if new_columns[c] >= 0] for e in self.expansions]
+        self.vocabulary = vocabulary
+        self.grow = False
+
+
+def _text_batches(docs: list[str], max_chars: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive documents holding about ``max_chars`` code points."""
+    start = size = 0
+    for i, doc in enumerate(docs):
+        size += len(doc) + 1
+        if size >= max_chars:
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(docs):
+        yield start, len(docs)
+
+
+def _count(n_rows: int, rows: np.ndarray, columns: np.ndarray, width: int) -> SparseRows:
+    """CSR counts of (row, column) occurrences; columns sorted within rows."""
+    keys = rows * max(width, 1) + columns
+    keys.sort()
+    if len(keys):
+        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        counts = np.diff(np.append(first, len(keys)))
+        rows, columns = np.divmod(keys[first], max(width, 1))
+    else:
+        counts = np.zeros(0, dtype=np.int64)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    index = np.int32 if width < 2**31 else np.int64
+    return SparseRows(indptr, columns.astype(index), counts.astype(np.float64), width)
+
 
 class _Counter:
-    """Counts the terms of documents into CSR parts over a vocabulary.
+    """Counts the terms of documents over a vocabulary.
 
-    Unigram word analysis maps raw tokens straight to columns through a
-    :class:`_ColumnCache`, one C-level dict lookup per token; other analyzers
-    build their terms as strings first. With ``grow``, unseen terms get new
-    columns (``vocabulary`` must then be a :class:`_GrowingVocabulary`);
-    otherwise they are dropped.
+    Unigram word analysis goes through :class:`_PieceColumns`; other
+    analyzers build their terms as strings first. With ``grow``, unseen
+    terms get new columns (``vocabulary`` must then be a
+    :class:`_GrowingVocabulary`); otherwise they are dropped.
     """
 
-    def __init__(self, analyzer, vocabulary: dict[str, int], grow: bool):
+    def __init__(self, analyzer, vocabulary: dict[str, int], grow: bool) -> None:
         self.analyzer = analyzer
         self.vocabulary = vocabulary
         self.grow = grow
+        self._setup()
+
+    def _setup(self) -> None:
+        fast = isinstance(self.analyzer, Tokenizer)
+        self.pieces = _PieceColumns(self.analyzer, self.vocabulary, self.grow) if fast else None
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_columns"}
+        return {"analyzer": self.analyzer, "vocabulary": self.vocabulary, "grow": self.grow}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._setup()
+
+    def occurrences(self, docs: list[str]) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """Per batch: (start, stop, row in the batch, column) of every term occurrence."""
+        if self.pieces is not None:
+            for start, stop in _text_batches(docs, _BATCH_CHARS):
+                pieces = _Pieces([drop_noise(d) for d in docs[start:stop]])
+                rows, columns = self.pieces.expand(pieces.rows(), self.pieces.columns(pieces))
+                yield start, stop, rows, columns
+            return
+        vocabulary = self.vocabulary
+        for start in range(0, len(docs), _BATCH_DOCS):
+            stop = min(start + _BATCH_DOCS, len(docs))
+            terms: list[str] = []
+            lengths = []
+            for doc in docs[start:stop]:
+                doc_terms = self.analyzer(doc)
+                terms += doc_terms
+                lengths.append(len(doc_terms))
+            if self.grow:
+                lookup = map(vocabulary.__getitem__, terms)
+            else:
+                lookup = map(vocabulary.get, terms, repeat(-1))
+            columns = np.fromiter(lookup, dtype=np.int64, count=len(terms))
+            rows = np.repeat(np.arange(stop - start), lengths)
+            known = columns >= 0
+            yield start, stop, rows[known], columns[known]
 
     def count(self, docs: list[str]) -> SparseRows:
-        if isinstance(self.analyzer, Tokenizer):
-            rows, columns = self._columns_fast(docs)
-        else:
-            rows, columns = self._columns_of_terms(docs)
-        n_docs = len(docs)
-        width = max(len(self.vocabulary), 1)
-        keys, counts = np.unique(rows * width + columns, return_counts=True)
-        rows, columns = np.divmod(keys, width)
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
-        return SparseRows(indptr, columns, counts.astype(np.float64), len(self.vocabulary))
+        """Term counts of ``docs`` (columns sorted within rows)."""
+        width = len(self.vocabulary)
+        parts = [_count(stop - start, rows, columns, width) for start, stop, rows, columns in self.occurrences(docs)]
+        return SparseRows.concatenate(parts, width)
 
-    def _columns_fast(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        cache = self.__dict__.get("_columns")
-        if cache is None:
-            cache = self._columns = _ColumnCache(self.analyzer, self.vocabulary, self.grow)
-        raw_tokens = self.analyzer.raw_tokens
-        parts = []
-        lengths = []
-        for start in range(0, len(docs), _CHUNK):
-            tokens: list[str] = []
-            for doc in docs[start : start + _CHUNK]:
-                doc_tokens = raw_tokens(doc)
-                tokens += doc_tokens
-                lengths.append(len(doc_tokens))
-            # Look every token up once; learn the unseen ones in one batch.
-            columns = np.fromiter(map(cache.get, tokens, repeat(_UNSEEN)), np.int64, len(tokens))
-            unseen = np.flatnonzero(columns == _UNSEEN)
-            if len(unseen):
-                missing = [tokens[i] for i in unseen]
-                cache.learn(list(dict.fromkeys(missing)))
-                columns[unseen] = np.fromiter(map(cache.__getitem__, missing), np.int64, len(missing))
-            parts.append(columns)
-        columns = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-        known = columns >= 0
-        multi = np.flatnonzero(columns < -1)
-        if not len(multi):
-            return rows[known], columns[known]
-        expanded = [cache.expansions[-2 - c] for c in columns[multi]]
-        return (
-            np.concatenate([rows[known], np.repeat(rows[multi], [len(e) for e in expanded])]),
-            np.concatenate([columns[known], np.fromiter(chain.from_iterable(expanded), np.int64)]),
-        )
 
-    def _columns_of_terms(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        terms: list[str] = []
-        lengths = []
-        for doc in docs:
-            doc_terms = self.analyzer(doc)
-            terms += doc_terms
-            lengths.append(len(doc_terms))
-        vocabulary = self.vocabulary
-        if self.grow:
-            lookup = map(vocabulary.__getitem__, terms)
+# -- worker processes -----------------------------------------------------------
+
+#: In a worker: the counter of the vocabulary last seen, by its key.
+_WORKER_COUNTER: dict[str, _Counter] = {}
+
+
+def _count_in_worker(key: str, blob: bytes, docs: list[str]) -> SparseRows:
+    counter = _WORKER_COUNTER.get(key)
+    if counter is None:
+        counter = pickle.loads(blob)
+        _WORKER_COUNTER.clear()
+        _WORKER_COUNTER[key] = counter
+    return counter.count(docs)
+
+
+def _count_in_parallel(counter: _Counter, docs: list[str], n_jobs: int) -> SparseRows:
+    """``counter.count(docs)`` by this process and ``n_jobs - 1`` workers.
+
+    Documents go in slices: workers take them from the end, this process
+    from the front, until they meet. Workers keep their counter (and what it
+    learns) between calls, so it is sent as bytes and unpickled only once.
+    """
+    from joblib.externals.loky import get_reusable_executor
+
+    key, blob = counter.__dict__.get("_shipped") or (None, None)
+    if key is None:
+        key, blob = uuid.uuid4().hex, pickle.dumps(counter, protocol=pickle.HIGHEST_PROTOCOL)
+        counter._shipped = (key, blob)
+    n_slices = 4 * n_jobs
+    bounds = np.linspace(0, len(docs), n_slices + 1).astype(int).tolist()
+    slices = list(zip(bounds[:-1], bounds[1:]))
+    executor = get_reusable_executor(max_workers=n_jobs - 1)
+    results: dict[int, object] = {}
+    front, back = 0, len(slices)
+    in_flight: list[tuple[int, object]] = []
+    while front < back or in_flight:
+        while front < back and len(in_flight) < 2 * (n_jobs - 1):
+            back -= 1
+            start, stop = slices[back]
+            in_flight.append((back, executor.submit(_count_in_worker, key, blob, docs[start:stop])))
+        if front < back:
+            start, stop = slices[front]
+            results[front] = counter.count(docs[start:stop])
+            front += 1
         else:
-            lookup = map(vocabulary.get, terms, repeat(-1))
-        columns = np.fromiter(lookup, dtype=np.int64, count=len(terms))
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-        known = columns >= 0
-        return rows[known], columns[known]
+            index, future = in_flight.pop(0)
+            results[index] = future.result()
+        done = [item for item in in_flight if item[1].done()]
+        for index, future in done:
+            results[index] = future.result()
+            in_flight.remove((index, future))
+    return SparseRows.concatenate([results[i] for i in range(len(slices))], len(counter.vocabulary))
 
 
 class ArabicTfidfVectorizer(Estimator):
@@ -367,40 +714,53 @@ class ArabicTfidfVectorizer(Estimator):
 
     def _fit_rows(self, raw_documents: Iterable[str]) -> SparseRows:
         docs = _check_documents(raw_documents)
-        analyzer = self.build_analyzer()
         vocabulary = _GrowingVocabulary()
-        counts = _Counter(analyzer, vocabulary, grow=True).count(docs)
-        n_docs = counts.n_rows
+        counter = _Counter(self.build_analyzer(), vocabulary, grow=True)
+        parts = [(rows + start, columns) for start, _, rows, columns in counter.occurrences(docs)]
         if not vocabulary:
             raise ValueError("empty vocabulary: the documents hold no words")
+        # Count once, in the final column order: each term's rank among the
+        # sorted terms, so that pruning keeps the columns sorted within rows.
+        terms = list(vocabulary)
+        by_rank = np.fromiter(map(vocabulary.__getitem__, sorted(terms)), np.int64, len(terms))
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[by_rank] = np.arange(len(terms))
+        rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, np.int64)
+        columns = rank[np.concatenate([c for _, c in parts])] if parts else np.zeros(0, np.int64)
+        counts = _count(len(docs), rows, columns, len(terms))
+        del rows, columns, parts
 
-        terms = np.array(list(vocabulary), dtype=object)
         df = np.bincount(counts.indices, minlength=len(terms))
-        keep = self._feature_mask(df, counts, n_docs)
-        order = np.argsort(terms[keep].astype(str), kind="stable")
-        kept_columns = np.flatnonzero(keep)[order]
-        remap = np.full(len(terms), -1, dtype=np.int64)
-        remap[kept_columns] = np.arange(len(kept_columns))
-
-        self.vocabulary_ = {str(t): i for i, t in enumerate(terms[kept_columns])}
-        self.__dict__.pop("_counter", None)
-        self.n_features_in_ = len(self.vocabulary_)
+        keep = self._feature_mask(df, counts, len(docs))
+        final = np.cumsum(keep) - 1
+        final[~keep] = -1
+        kept = by_rank[keep].tolist()
+        self.vocabulary_ = dict(zip(map(terms.__getitem__, kept), range(len(kept))))
+        self.n_features_in_ = len(kept)
         if self.use_idf:
-            df_kept = df[kept_columns].astype(np.float64)
-            n = float(n_docs + self.smooth_idf)
-            self.idf_ = np.log(n / (df_kept + self.smooth_idf)) + 1.0
+            n = float(len(docs) + self.smooth_idf)
+            self.idf_ = np.log(n / (df[keep] + self.smooth_idf)) + 1.0
         else:
-            self.idf_ = np.ones(len(kept_columns))
+            self.idf_ = np.ones(len(kept))
 
-        columns = remap[counts.indices]
-        present = columns >= 0
-        rows = counts.row_ids()[present]
-        columns = columns[present]
-        order = np.lexsort((columns, rows))
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
-        kept = SparseRows(indptr, columns[order], counts.data[present][order], len(self.vocabulary_))
-        return self._weight(kept)
+        if not keep.all():
+            present = keep[counts.indices]
+            rows = counts.row_ids()[present]
+            indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
+            counts = SparseRows(indptr, counts.indices[present], counts.data[present], len(terms))
+        indices = final[counts.indices].astype(counts.indices.dtype)
+        kept_counts = SparseRows(counts.indptr, indices, counts.data, len(kept))
+
+        # What fit learned about raw pieces stays useful to transform.
+        if counter.pieces is not None:
+            counter.pieces.adopt(self.vocabulary_, final[rank])
+            counter.vocabulary, counter.grow = self.vocabulary_, False
+            counter.params = self._analysis_params()
+            self._counter = counter
+        else:
+            self.__dict__.pop("_counter", None)
+        return self._weight(kept_counts)
 
     def _feature_mask(self, df: np.ndarray, counts: SparseRows, n_docs: int) -> np.ndarray:
         high = self.max_df if isinstance(self.max_df, numbers.Integral) else self.max_df * n_docs
@@ -428,22 +788,29 @@ class ArabicTfidfVectorizer(Estimator):
         """Like :meth:`transform`, as numpy CSR parts (no SciPy needed)."""
         self._check_fitted("vocabulary_")
         docs = _check_documents(raw_documents)
-        counter = self.__dict__.get("_counter")
-        if counter is None:
-            counter = self._counter = _Counter(self.build_analyzer(), self.vocabulary_, grow=False)
+        counter = self._transform_counter()
         n_jobs = _effective_jobs(self.n_jobs)
-        if n_jobs > 1 and len(docs) >= 2 * n_jobs:
-            from joblib import Parallel, delayed
-
-            bounds = np.linspace(0, len(docs), n_jobs + 1).astype(int)
-            parts = Parallel(n_jobs=n_jobs)(
-                delayed(counter.count)(docs[start:stop])
-                for start, stop in zip(bounds[:-1], bounds[1:])
-            )
-            counts = SparseRows.concatenate(parts, len(self.vocabulary_))
+        if n_jobs > 1 and len(docs) >= 8 * n_jobs:
+            counts = _count_in_parallel(counter, docs, n_jobs)
         else:
             counts = counter.count(docs)
         return self._weight(counts)
+
+    def _analysis_params(self) -> tuple:
+        return (self.normalizer, self.numbers, self.stem, self.stop_words, self.analyzer, tuple(self.ngram_range))
+
+    def _transform_counter(self) -> _Counter:
+        """The counter over ``vocabulary_``, kept between calls for what it learns."""
+        counter = self.__dict__.get("_counter")
+        params = self._analysis_params()
+        if counter is None or counter.vocabulary is not self.vocabulary_ or counter.params != params:
+            counter = _Counter(self.build_analyzer(), self.vocabulary_, grow=False)
+            self._counter = counter
+        counter.params = params
+        return counter
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_counter"}
 
     def _weight(self, counts: SparseRows) -> SparseRows:
         data = counts.data.astype(self.dtype, copy=True)

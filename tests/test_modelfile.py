@@ -44,6 +44,16 @@ def test_failed_save_keeps_the_old_file(trained_tagger, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["m.arclass"]
 
 
+def test_atomic_writer_follows_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        with atomic_writer(tmp_path / "out.txt", "w", encoding="utf-8") as f:
+            f.write("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o640
+
+
 def test_atomic_writer_cleans_up(tmp_path):
     with pytest.raises(RuntimeError):
         with atomic_writer(tmp_path / "out.txt", "w", encoding="utf-8") as f:

@@ -108,17 +108,17 @@ def test_sklearn_clone_and_params():
 
 
 def test_grid_search_with_indicator_matrix(builtin_data):
-    from sklearn.model_selection import GridSearchCV
+    from sklearn.model_selection import GridSearchCV, KFold
     from sklearn.preprocessing import MultiLabelBinarizer
 
     binarizer = MultiLabelBinarizer()
     Y = binarizer.fit_transform(builtin_data.labels)
     search = GridSearchCV(
         TopicTagger(cv=2), {"vectorizer": [ArabicTfidfVectorizer()], "vectorizer__stem": [True, False]},
-        cv=2, scoring="f1_micro",
+        cv=KFold(2, shuffle=True, random_state=0), scoring="f1_micro",
     )
     search.fit(builtin_data.texts, Y)
-    assert search.best_score_ > 0.7
+    assert search.best_score_ > 0.85
     predicted = search.predict([OIL, SPORTS])
     assert predicted.shape == (2, 3)
     assert binarizer.inverse_transform(predicted) == [("oil",), ()]
