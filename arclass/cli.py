@@ -94,6 +94,9 @@ def _add_tag(sub) -> None:
                    help="worker processes (default 1; -1: one per CPU); same output as -j 1")
     p.add_argument("--batch-size", type=int, metavar="N",
                    help="documents tagged (and output flushed) together (default 256)")
+    p.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="tag on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786) "
+                   "instead of -j processes; same output (needs arclass[dask])")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr")
     p.set_defaults(run=_run_tag)
 
@@ -132,8 +135,14 @@ def _run_tag(args) -> int:
     tagger = _load_model(args.model)
     try:
         thresholds = batch.parse_thresholds(args.threshold, tagger.classes_)
-        batches = batch.tag_batches(tagger, records, batch_size=batch_size, n_jobs=args.jobs,
-                                    thresholds=thresholds, top_k=args.top_k, max_chars=max_chars)
+        if args.dask_scheduler:
+            if args.jobs != 1:
+                raise UsageError("--jobs and --dask-scheduler exclude each other: the cluster's workers do the work")
+            batches = _tag_on_dask(args.dask_scheduler, tagger, records, batch_size=batch_size,
+                                   thresholds=thresholds, top_k=args.top_k, max_chars=max_chars)
+        else:
+            batches = batch.tag_batches(tagger, records, batch_size=batch_size, n_jobs=args.jobs,
+                                        thresholds=thresholds, top_k=args.top_k, max_chars=max_chars)
         batch.make_writer(args.format, io.StringIO(), tagger.classes_, keep)
     except ValueError as exc:
         raise UsageError(str(exc))
@@ -157,6 +166,26 @@ def _run_tag(args) -> int:
     if not args.quiet:
         print(f"arclass tag: {tally.summary()}", file=sys.stderr)
     return EXIT_FAILED_RECORDS if tally.failed else EXIT_OK
+
+
+def _tag_on_dask(address: str, tagger, records, **options):
+    """Batches tagged on the Dask cluster at ``address``; a cluster problem is a usage error."""
+    try:
+        from .dask import ClusterError, tag_batches
+
+        batches = tag_batches(address, tagger, records, **options)
+    except ImportError as exc:
+        raise UsageError(f"--dask-scheduler needs arclass[dask] (pip install 'arclass[dask]'): {exc}") from None
+    except ClusterError as exc:
+        raise UsageError(str(exc)) from None
+
+    def checked():
+        try:
+            yield from batches
+        except ClusterError as exc:
+            raise UsageError(str(exc)) from None
+
+    return checked()
 
 
 # -- normalize ---------------------------------------------------------------
@@ -209,7 +238,7 @@ def _add_train(sub) -> None:
     p.add_argument("--C", type=float, default=10.0, help="inverse regularization strength (default 10)")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
     p.add_argument("--ngram-max", type=int, default=1, help="longest word n-gram (default 1)")
-    p.add_argument("--no-stem", action="store_true", help="do not light-stem words")
+    p.add_argument("--stem", action="store_true", help="light-stem words (off by default)")
     p.add_argument("--card", metavar="FILE.md", help="also write a model card (Markdown)")
     p.add_argument("--eval", metavar="DATA.jsonl", action="append", default=[],
                    help="labeled data to score the model on for the card (repeatable)")
@@ -239,7 +268,7 @@ def _run_train(args) -> int:
     from .vectorizer import ArabicTfidfVectorizer
 
     data = _read_data(args.data, args.builtin, args.text_field, args.labels_field)
-    vectorizer = ArabicTfidfVectorizer(stem=not args.no_stem, ngram_range=(1, args.ngram_max))
+    vectorizer = ArabicTfidfVectorizer(stem=args.stem, ngram_range=(1, args.ngram_max))
     tagger = TopicTagger(vectorizer=vectorizer, C=args.C, cv=args.cv)
     try:
         tagger.fit(data.texts, data.labels)

@@ -28,7 +28,7 @@ def write_card(path, tagger, model_path, sources: Sequence[str], evaluations: di
     lines = [
         f"# Model card: {os.path.basename(model_path)}",
         "",
-        "Multi-label topic tagger for Arabic news: light-stemmed word TF-IDF "
+        "Multi-label topic tagger for Arabic news: word TF-IDF over normalized Arabic "
         "(`arclass.ArabicTfidfVectorizer`) and one logistic regression per label, with a "
         "probability threshold per label chosen by cross-validation; a document may get "
         "any number of labels, or none.",

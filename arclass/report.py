@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ._version import __version__
-from .explanation import LabelExplanation, TermMap
+from .explanation import TermMap
 from .tagger import scores_table
 
 __all__ = [
@@ -70,6 +70,7 @@ figure { margin: 0; }
 figure img { width: 430px; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .85rem; color: #444; max-width: 430px; }
 table.mistakes { width: 100%; }
+table.mistakes td:nth-child(-n+4) { white-space: nowrap; }
 td.text { font-size: 1rem; }
 details summary { cursor: pointer; }
 nav a { margin-inline-end: 1rem; }

@@ -5,7 +5,7 @@
 All three are trained on arclass's built-in labeled data (plus any --train
 files) and scored on the labeled JSON Lines given as argument:
 
-- arclass: ``TopicTagger()`` with its defaults (light-stemmed word TF-IDF,
+- arclass: ``TopicTagger()`` with its defaults (word TF-IDF over normalized Arabic,
   per-label logistic regression, per-label thresholds from cross-validation);
 - scikit-learn: ``TfidfVectorizer()`` with defaults and one-vs-rest
   ``LogisticRegression()``, predicting labels whose probability is >= 0.5;
