@@ -128,6 +128,21 @@ def _identity(data: bytes) -> bytes:
     return data
 
 
+def _dumps(obj: Any) -> bytes:
+    """``obj`` pickled, so that the scheduler passes it on as opaque bytes."""
+    try:
+        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError):  # e.g. a class defined in __main__
+        import cloudpickle
+
+        return cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _tag_pickled(checksum: str, data: bytes, pickled_records: bytes, options: dict,
+                 batch_size: int) -> list[dict[str, Any]]:
+    return _tag(checksum, data, pickle.loads(pickled_records), options, batch_size)
+
+
 def _as_record(item: Any, text_field: str, id_field: str, keep_fields: tuple[str, ...]) -> Record:
     """A bag element as a record: a Record as is, a string as text, a mapping as a JSON object."""
     if isinstance(item, Record):
@@ -253,7 +268,7 @@ def tag_dataframe(
     clash = sorted({"tags", "error"} & set(names))
     if clash:
         raise ValueError(f"a label is named {clash[0]!r}, like an output column")
-    if hasattr(frame, "columns"):
+    if frame.ndim == 2:  # a data frame, not a series
         if column not in frame.columns:
             raise ValueError(f"no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
         frame = frame[column]
@@ -267,29 +282,53 @@ def tag_dataframe(
 def connect(address: str, *, timeout: float = CONNECT_TIMEOUT) -> "distributed.Client":
     """A client of the scheduler at ``address`` (e.g. ``tcp://10.0.0.5:8786``).
 
-    Raises :class:`ClusterError` with a one-line reason when the scheduler
-    cannot be reached within ``timeout`` seconds (at once if the connection
-    is refused).
+    Raises :class:`ClusterError` with a one-line reason when ``address`` is
+    not a scheduler address, or the scheduler cannot be reached within
+    ``timeout`` seconds (at once if the connection is refused).
     """
-    import socket
-
     from distributed import Client
-    from distributed.comm import get_address_host_port
+    from distributed.comm import get_address_host_port, parse_address
+    from distributed.comm.registry import get_backend
 
     try:
-        host, port = get_address_host_port(address)
-    except (ValueError, NotImplementedError, TypeError):
-        host = port = None  # not a TCP address: leave it to distributed
+        scheme, _ = parse_address(address)
+        get_backend(scheme)
+        if scheme == "inproc":
+            raise ValueError("an in-process address; pass the Client itself")
+        host, port = get_address_host_port(address) if scheme in _INET_SCHEMES else (None, None)
+    except (ValueError, TypeError) as exc:
+        raise ClusterError(f"{address!r} is not a Dask scheduler address ({_one_line(exc)})") from None
     if host is not None:
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-        except OSError as exc:
-            reason = "timed out" if isinstance(exc, socket.timeout) else exc.strerror or str(exc)
-            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+        _probe(address, host, port, timeout, greets=scheme == "tcp")
     try:
         return Client(address, timeout=timeout, set_as_default=False)
     except Exception as exc:  # distributed raises OSError, ValueError, TimeoutError...
         raise ClusterError(f"cannot connect to the Dask scheduler at {address}: {_one_line(exc)}") from exc
+
+
+_INET_SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
+def _probe(address: str, host: str, port: int, timeout: float, greets: bool) -> None:
+    """Fail fast, and never hang, on an address where no Dask scheduler listens.
+
+    distributed retries a refused connection until its timeout, and waits
+    without limit for the handshake of a server that accepts the connection
+    but never speaks. A Dask server sends its handshake first, so on plain
+    TCP (``greets``) silence means something else listens there.
+    """
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            if greets and not sock.recv(1):
+                raise ClusterError(f"no Dask scheduler at {address}: the connection was closed")
+    except socket.timeout:
+        what = "no answer (is it a Dask scheduler?)" if greets else "timed out"
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {what} "
+                           f"within {timeout:g} s") from None
+    except OSError as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -346,7 +385,8 @@ def _stream(client, own: bool, packed: _Model, records: Iterable[Record], option
         while True:
             chunk = [record for _, record in zip(range(batch_size), records)]
             if chunk:
-                future = client.submit(_tag, packed.checksum, model, chunk, options, batch_size, pure=False)
+                future = client.submit(_tag_pickled, packed.checksum, model, _dumps(chunk), options,
+                                       batch_size, pure=False)
                 pending.append((future, chunk[0].id, chunk[-1].id))
                 if time.monotonic() - checked > 5:  # workers come and go
                     slots, checked = _slots(client), time.monotonic()
@@ -359,12 +399,28 @@ def _stream(client, own: bool, packed: _Model, records: Iterable[Record], option
     except (OSError, TimeoutError) as exc:  # the scheduler went away
         raise ClusterError(f"lost the Dask scheduler at {client.scheduler.address}: {_one_line(exc)}") from exc
     finally:
-        for future, *_ in pending:
-            future.cancel()
+        if pending:
+            client.cancel([future for future, *_ in pending])
         if model is not None:
             model.release()
         if own:
-            client.close()
+            _close_quietly(client)
+
+
+def _close_quietly(client) -> None:
+    """Close ``client`` without distributed logging tracebacks of its failed reconnection."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+               if name.split(".")[0] == "distributed"]
+    disabled = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = True
+    try:
+        client.close()
+    finally:
+        for logger, was in zip(loggers, disabled):
+            logger.disabled = was
 
 
 def _result(client, future, first, last) -> list[dict[str, Any]]:
