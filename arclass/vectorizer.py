@@ -195,18 +195,20 @@ def _equal_runs(a: np.ndarray, a_starts: np.ndarray, b: np.ndarray, b_starts: np
 class _Pieces:
     """The whitespace-separated pieces of a batch of texts, as numpy arrays.
 
-    ``units`` holds the code points of the texts joined by spaces; piece
-    ``i`` is ``units[starts[i]:starts[i] + lengths[i]]``, and ``hashes[i]``
-    a 64-bit polynomial hash of it. ``per_text`` counts the pieces of each
-    text. Code points, not UTF-16 units: a lone surrogate stays one unit.
+    ``units`` holds the code points of the texts joined by spaces (``inside``
+    marks those that are not whitespace); piece ``i`` is
+    ``units[starts[i]:starts[i] + lengths[i]]``, and ``hashes[i]`` a 64-bit
+    polynomial hash of it. ``per_text`` counts the pieces of each text.
+    Code points, not UTF-16 units: a lone surrogate stays one unit.
     """
 
-    __slots__ = ("units", "starts", "lengths", "hashes", "per_text")
+    __slots__ = ("units", "inside", "starts", "lengths", "hashes", "per_text")
 
     def __init__(self, texts: list[str]) -> None:
         joined = " ".join(texts)
         units = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        inside = ~_whitespace()[units]
+        inside = np.take(_whitespace(), units)
+        np.logical_not(inside, out=inside)
         edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
@@ -217,6 +219,7 @@ class _Pieces:
         np.cumsum(units * power[: len(units)], out=prefix[1:])
         self.hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
         self.units = units
+        self.inside = inside
         self.starts = starts
         self.lengths = ends - starts
 
@@ -237,6 +240,15 @@ class _Pieces:
         return out.tobytes().decode("utf-32-le", "surrogatepass")
 
 
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    """``array`` with room for at least ``size`` items (doubling: appends stay linear)."""
+    if size <= len(array):
+        return array
+    grown = np.zeros(max(size, 2 * len(array)), dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
 class _PieceTable:
     """An exact map from pieces (runs of code points) to int64 values.
 
@@ -245,32 +257,39 @@ class _PieceTable:
     a piece whose hash is already taken by another is simply not stored.
     """
 
-    _MIX = np.uint64(0xBF58476D1CE4E5B9)
+    _MIX = np.uint64(0x9E3779B97F4A7C15)
 
     def __init__(self) -> None:
         self.clear()
 
     def clear(self) -> None:
-        self._bits = 12
+        self._bits = 16
         self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
         self._slots = np.full(1 << self._bits, -1, dtype=np.int64)
-        self.values = np.zeros(0, dtype=np.int64)
-        self._hashes = np.zeros(0, dtype=np.uint64)
-        self._starts = np.zeros(0, dtype=np.int64)
-        self._lengths = np.zeros(0, dtype=np.int64)
+        self._n = self._used = 0
+        self._values = np.zeros(1 << 12, dtype=np.int64)
+        self._hashes = np.zeros(1 << 12, dtype=np.uint64)
+        self._starts = np.zeros(1 << 12, dtype=np.int64)
+        self._lengths = np.zeros(1 << 12, dtype=np.int64)
         self._units = np.zeros(1 << 16, dtype=np.uint32)
-        self._used = 0
 
     def __len__(self) -> int:
-        return len(self.values)
+        return self._n
+
+    @property
+    def values(self) -> np.ndarray:
+        """The value of each entry (a view: assignable)."""
+        return self._values[: self._n]
+
+    def values_of(self, entries: np.ndarray) -> np.ndarray:
+        """The values of ``entries``, with garbage for negative ones."""
+        return self._values[entries]
 
     def _home(self, hashes: np.ndarray) -> np.ndarray:
-        mixed = hashes ^ (hashes >> np.uint64(29))
-        mixed *= self._MIX
-        return (mixed >> np.uint64(64 - self._bits)).astype(np.intp)
+        return ((hashes * self._MIX) >> np.uint64(64 - self._bits)).astype(np.intp)
 
     def find(self, hashes: np.ndarray) -> np.ndarray:
-        """The entry holding each hash, or -1 (compare the code points with :meth:`holds`)."""
+        """The entry holding each hash, or -1 (the code points are not compared)."""
         slot = self._home(hashes)
         entry = self._slots[slot]
         hit = self._keys[slot] == hashes
@@ -285,12 +304,28 @@ class _PieceTable:
             pending = pending[~hit & (entry >= 0)]
         return out
 
-    def holds(self, entries: np.ndarray, units: np.ndarray, starts: np.ndarray,
-              lengths: np.ndarray) -> np.ndarray:
+    def lookup(self, pieces: _Pieces) -> np.ndarray:
+        """The entry of each piece: -1 if not stored, -2 if its hash belongs to another piece."""
+        if not self._n:
+            return np.full(len(pieces), -1, dtype=np.int64)
+        entries = self.find(pieces.hashes)
+        if (entries >= 0).all() and (self._lengths[entries] == pieces.lengths).all():
+            # All found (the usual case once warm): every code point of the
+            # batch against its stored copy, in one pass.
+            inner = np.flatnonzero(pieces.inside)
+            stored = np.repeat(self._starts[entries] - pieces.starts, pieces.lengths)
+            stored += inner
+            if np.array_equal(self._units[stored], pieces.units[inner]):
+                return entries
+        found = np.flatnonzero(entries >= 0)
+        same = self._holds(entries[found], pieces.units, pieces.starts[found], pieces.lengths[found])
+        entries[found[~same]] = -2
+        return entries
+
+    def _holds(self, entries: np.ndarray, units: np.ndarray, starts: np.ndarray,
+               lengths: np.ndarray) -> np.ndarray:
         """Whether entry ``entries[i]`` is the piece ``units[starts[i]:][:lengths[i]]``."""
         same = self._lengths[entries] == lengths
-        if same.all():
-            return _equal_runs(units, starts, self._units, self._starts[entries], lengths)
         which = np.flatnonzero(same)
         same[which] = _equal_runs(units, starts[which], self._units, self._starts[entries[which]], lengths[which])
         return same
@@ -298,42 +333,41 @@ class _PieceTable:
     def add(self, hashes: np.ndarray, values: np.ndarray, units: np.ndarray, starts: np.ndarray,
             lengths: np.ndarray) -> None:
         """Store new pieces (distinct hashes, none stored yet)."""
-        first = len(self.values)
+        first, n = self._n, self._n + len(hashes)
         total = int(lengths.sum())
-        if self._used + total > len(self._units):
-            grown = np.zeros(max(2 * len(self._units), self._used + total), dtype=np.uint32)
-            grown[: self._used] = self._units[: self._used]
-            self._units = grown
+        self._units = _grown(self._units, self._used + total)
         self._units[self._used : self._used + total] = units[_ranges(starts, lengths)]
-        self._starts = np.concatenate([self._starts, self._used + _exclusive_cumsum(lengths)])
+        self._values = _grown(self._values, n)
+        self._hashes = _grown(self._hashes, n)
+        self._starts = _grown(self._starts, n)
+        self._lengths = _grown(self._lengths, n)
+        self._values[first:n] = values
+        self._hashes[first:n] = hashes
+        self._starts[first:n] = self._used + _exclusive_cumsum(lengths)
+        self._lengths[first:n] = lengths
         self._used += total
-        self._lengths = np.concatenate([self._lengths, lengths])
-        self._hashes = np.concatenate([self._hashes, hashes])
-        self.values = np.concatenate([self.values, values])
-        if 2 * len(self.values) > len(self._slots):
-            while 2 * len(self.values) > (1 << self._bits):
+        self._n = n
+        if 2 * n > len(self._slots):
+            while 2 * n > (1 << self._bits):
                 self._bits += 1
             self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
             self._slots = np.full(1 << self._bits, -1, dtype=np.int64)
-            self._place(self._hashes, np.arange(len(self.values)))
+            self._place(self._hashes[:n], np.arange(n))
         else:
-            self._place(hashes, np.arange(first, len(self.values)))
+            self._place(hashes, np.arange(first, n))
 
     def _place(self, hashes: np.ndarray, entries: np.ndarray) -> None:
         slot = self._home(hashes)
         mask = len(self._slots) - 1
-        placed = np.zeros(len(hashes), dtype=bool)
         pending = np.arange(len(hashes))
         while len(pending):
             where = slot[pending]
             free = self._slots[where] < 0
-            # Several pieces may reach the same free slot: the first takes it.
-            _, first = np.unique(where[free], return_index=True)
-            won = pending[free][first]
-            self._slots[slot[won]] = entries[won]
-            self._keys[slot[won]] = hashes[won]
-            placed[won] = True
-            pending = pending[~placed[pending]]
+            # Several pieces may reach the same free slot: one write wins.
+            self._slots[where[free]] = entries[pending[free]]
+            placed = self._slots[where] == entries[pending]
+            self._keys[where[placed]] = hashes[pending[placed]]
+            pending = pending[~placed]
             slot[pending] = (slot[pending] + 1) & mask
 
 
@@ -373,17 +407,10 @@ class _PieceColumns:
         if len(table) >= CACHE_SIZE:
             table.clear()
             self.expansions = []
-        n = len(pieces)
-        values = np.empty(n, dtype=np.int64)
-        entries = table.find(pieces.hashes) if len(table) else np.full(n, -1, dtype=np.int64)
-        found = np.flatnonzero(entries >= 0)
-        if len(found):
-            stored = table.holds(entries[found], pieces.units, pieces.starts[found], pieces.lengths[found])
-            values[found] = table.values[entries[found]]
-            strays = [found[~stored]]  # their hash belongs to another piece
-        else:
-            strays = []
-        missing = np.flatnonzero(entries < 0)
+        entries = table.lookup(pieces)
+        values = table.values_of(entries)
+        strays = [np.flatnonzero(entries == -2)]  # their hash belongs to another piece
+        missing = np.flatnonzero(entries == -1)
         if len(missing):
             hashes, first, inverse = np.unique(pieces.hashes[missing], return_index=True, return_inverse=True)
             new = missing[first]
@@ -397,7 +424,7 @@ class _PieceColumns:
             table.add(hashes, new_values, pieces.units, pieces.starts[new], pieces.lengths[new])
             values[missing] = new_values[inverse]
             strays.append(missing[~same])
-        strays = np.concatenate(strays) if strays else strays
+        strays = np.concatenate(strays)
         if len(strays):
             values[strays] = self._learn(pieces.joined(strays), len(strays))
         return values

@@ -21,12 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from _peers import fasttext_line, train_fasttext  # noqa: E402
 
 from arclass import TopicTagger  # noqa: E402
 from arclass.datasets import load_builtin, read_labeled  # noqa: E402
@@ -52,22 +53,10 @@ def sklearn_default(train, classes):
 
 
 def fasttext_supervised(train, classes):
-    import fasttext
-
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
-        for text, labels in zip(train.texts, train.labels):
-            tags = " ".join(f"__label__{label}" for label in labels) or "__label__none"
-            f.write(f"{tags} {' '.join(text.split())}\n")
-        path = f.name
-    try:
-        model = fasttext.train_supervised(
-            path, loss="ova", epoch=25, lr=0.5, wordNgrams=2, minCount=1, verbose=0, thread=2
-        )
-    finally:
-        os.unlink(path)
+    model = train_fasttext(train.texts, train.labels)
 
     def predict(texts):
-        labels, probs = model.predict([" ".join(t.split()) for t in texts], k=-1, threshold=0.5)
+        labels, probs = model.predict([fasttext_line(t) for t in texts], k=-1, threshold=0.5)
         out = np.zeros((len(texts), len(classes)), dtype=bool)
         for i, (row_labels, _) in enumerate(zip(labels, probs)):
             for label in row_labels:
