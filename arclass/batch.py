@@ -44,8 +44,10 @@ import fnmatch
 import io
 import json
 import os
+import queue
 import re
 import sys
+import threading
 import time
 import unicodedata
 import zlib
@@ -241,7 +243,12 @@ def _with_head(stream: BinaryIO, n: int = 4) -> tuple[bytes, BinaryIO]:
 def _open(source, stack: ExitStack) -> tuple[bytes, BinaryIO]:
     """The first bytes and a binary stream of ``source``, gunzipped if need be."""
     if source == "-":
-        stream = sys.stdin.buffer
+        # Unbuffered, so that a reader thread blocked on a quiet pipe holds no
+        # lock of sys.stdin's, which the interpreter needs when it exits.
+        try:
+            stream = stack.enter_context(open(sys.stdin.fileno(), "rb", buffering=0, closefd=False))
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+            stream = sys.stdin.buffer  # a stand-in stdin with no file descriptor
     elif isinstance(source, (str, os.PathLike)):
         stream = stack.enter_context(open(source, "rb"))
     else:
@@ -749,13 +756,61 @@ def tag_batch(
     return results
 
 
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+def _batches(records: Iterable[Record], size: int, max_wait: float | None = None) -> Iterator[list[Record]]:
+    """Consecutive lists of ``size`` records (the last may be shorter).
+
+    With ``max_wait``, a batch is also cut short once ``max_wait`` seconds
+    have passed since its first record arrived: records read from a slow
+    stream (``tail -f``, a socket) are tagged promptly instead of waiting
+    for a full batch. The records are then read by a helper thread.
+    """
+    if max_wait is not None:
+        yield from _timed_batches(records, size, max_wait)
+        return
     records = iter(records)
     while True:
         batch = list(islice(records, size))
         if not batch:
             return
         yield batch
+
+
+_END = object()
+
+
+def _timed_batches(records: Iterable[Record], size: int, max_wait: float) -> Iterator[list[Record]]:
+    waiting: queue.Queue = queue.Queue(maxsize=2 * size)  # bounded: the reader cannot run ahead
+    failure: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for record in records:
+                waiting.put(record)
+        except BaseException as exc:  # handed to the consumer, raised there
+            failure.append(exc)
+        finally:
+            waiting.put(_END)
+
+    threading.Thread(target=read, name="arclass-reader", daemon=True).start()
+    done = False
+    while not done:
+        first = waiting.get()
+        if first is _END:
+            break
+        batch = [first]
+        deadline = time.monotonic() + max_wait
+        while len(batch) < size:
+            try:
+                item = waiting.get(timeout=max(deadline - time.monotonic(), 0.0))
+            except queue.Empty:
+                break
+            if item is _END:
+                done = True
+                break
+            batch.append(item)
+        yield batch
+    if failure:
+        raise failure[0]
 
 
 def tag_batches(
@@ -768,6 +823,7 @@ def tag_batches(
     top_k: int | None = None,
     max_chars: int | None = DEFAULT_MAX_CHARS,
     decimals: int = 4,
+    max_wait: float | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """:func:`tag_batch` over consecutive batches of ``records``: a list of results per batch.
 
@@ -775,6 +831,8 @@ def tag_batches(
     memory. With ``n_jobs > 1`` (or ``-1`` for every CPU), batches are
     tagged in that many worker processes (joblib's loky executor), each
     receiving the tagger once; the output is the same, in the same order.
+    With ``max_wait`` (seconds), a batch is cut short when its first record
+    has waited that long for the rest: for slow streams such as ``tail -f``.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
@@ -783,9 +841,10 @@ def tag_batches(
     tagger.resolve_thresholds(thresholds)  # fail now, not in a worker
     options = dict(thresholds=thresholds, top_k=top_k, max_chars=max_chars, decimals=decimals)
     n_jobs = _effective_jobs(n_jobs)
+    batches = _batches(records, batch_size, max_wait)
     if n_jobs == 1:
-        return (tag_batch(tagger, batch, **options) for batch in _batches(records, batch_size))
-    return _tag_in_workers(tagger, _batches(records, batch_size), n_jobs, options)
+        return (tag_batch(tagger, batch, **options) for batch in batches)
+    return _tag_in_workers(tagger, batches, n_jobs, options)
 
 
 def tag_records(tagger, records: Iterable[Record], **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -15,8 +15,10 @@ on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import stat
 import sys
 from typing import Sequence
 
@@ -32,6 +34,20 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's default exit status is 2 too
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+#: Seconds a record read from a pipe or terminal waits for its batch to fill.
+STREAM_WAIT = 0.5
+
+
+def _reads_a_stream(inputs: Sequence[str]) -> bool:
+    """Whether stdin is among ``inputs`` and is a pipe, socket or terminal, not a file."""
+    if inputs and "-" not in inputs or sys.stdin is None:
+        return False
+    try:
+        return not stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
 
 
 def _open_text_output(path: str | None):
@@ -102,8 +118,6 @@ def _add_tag(sub) -> None:
 
 
 def _run_tag(args) -> int:
-    import io
-
     from . import batch
 
     max_chars = batch.DEFAULT_MAX_CHARS if args.max_chars is None else args.max_chars
@@ -142,7 +156,8 @@ def _run_tag(args) -> int:
                                    thresholds=thresholds, top_k=args.top_k, max_chars=max_chars)
         else:
             batches = batch.tag_batches(tagger, records, batch_size=batch_size, n_jobs=args.jobs,
-                                        thresholds=thresholds, top_k=args.top_k, max_chars=max_chars)
+                                        thresholds=thresholds, top_k=args.top_k, max_chars=max_chars,
+                                        max_wait=STREAM_WAIT if _reads_a_stream(args.inputs) else None)
         batch.make_writer(args.format, io.StringIO(), tagger.classes_, keep)
     except ValueError as exc:
         raise UsageError(str(exc))
@@ -466,7 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # name the verb whose options these are not
+        verbs = parser._subparsers._group_actions[0].choices
+        verbs[args.verb].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.run(args)
     except UsageError as exc:

@@ -6,6 +6,7 @@ import os
 import platform
 from typing import Sequence
 
+from ._version import __version__
 from .modelfile import atomic_writer
 
 
@@ -52,7 +53,7 @@ def write_card(path, tagger, model_path, sources: Sequence[str], evaluations: di
         "",
         "## Model",
         "",
-        f"- arclass {tagger.metadata_['arclass_version'] if hasattr(tagger, 'metadata_') else ''}".rstrip(),
+        f"- arclass {getattr(tagger, 'metadata_', {}).get('arclass_version', __version__)}",
         f"- vectorizer: `{tagger.vectorizer_!r}`, {tagger.n_features_in_} terms",
         f"- tagger: `{tagger!r}`",
         f"- trained with Python {platform.python_version()}",

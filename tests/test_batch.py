@@ -428,3 +428,36 @@ def test_scores_are_rounded_probabilities(tagger, arabic):
     proba = tagger.predict_proba([arabic[3]])[0]
     assert list(result["scores"].values()) == [round(float(p), 2) for p in proba]
     assert np.all(np.asarray(list(result["scores"].values())) <= 1.0)
+
+
+# -- slow streams -------------------------------------------------------------
+
+
+def test_a_slow_stream_gets_its_batch_before_the_batch_is_full():
+    import threading
+
+    release = threading.Event()
+
+    def slow():
+        yield from (Record(str(i), f"نص {i}") for i in range(3))
+        release.wait(10)  # the stream stalls, as `tail -f` does
+        yield Record("3", "نص 3")
+
+    batches = batch._batches(slow(), 100, max_wait=0.05)
+    first = next(batches)
+    assert not release.is_set() and [r.id for r in first] == ["0", "1", "2"]
+    release.set()
+    assert [[r.id for r in b] for b in batches] == [["3"]]
+
+
+def test_timed_batches_keep_order_and_raise_the_readers_error():
+    def failing():
+        yield from (Record(str(i), "نص") for i in range(250))
+        raise OSError("disk gone")
+
+    seen = []
+    with pytest.raises(OSError, match="disk gone"):
+        for b in batch._batches(failing(), 100, max_wait=5):
+            seen += [r.id for r in b]
+    assert seen == [str(i) for i in range(250)]
+    assert [len(b) for b in batch._batches(iter([Record(str(i), "x") for i in range(250)]), 100, max_wait=5)] == [100, 100, 50]

@@ -228,6 +228,8 @@ def test_unknown_flag_is_a_usage_error(capsys, model):
     with pytest.raises(SystemExit) as exc:
         main(["tag", "--no-such-flag", "--model", model])
     assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "arclass tag: error: unrecognized arguments: --no-such-flag\n"
 
 
 # -- subprocesses: a closed pipe, a killed run --------------------------------
@@ -265,3 +267,19 @@ def test_terminated_run_leaves_no_output_file(tmp_path, model, texts):
         process.stdin.close()
         process.stderr.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lines_from_a_pipe_are_tagged_while_the_pipe_stays_open(model):
+    process = subprocess.Popen([sys.executable, "-m", "arclass", "tag", "--lines", "--model", model, "--quiet"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=subprocess_env())
+    try:
+        process.stdin.write("ارتفعت أسعار النفط بعد قرار أوبك\n".encode("utf-8"))
+        process.stdin.flush()
+        line = process.stdout.readline()  # arrives although the batch (256) is far from full
+        assert json.loads(line)["id"] == "<stdin>:1"
+        process.stdin.write("الهلال يفوز على النصر\n".encode("utf-8"))
+        process.stdin.close()
+        assert json.loads(process.stdout.readline())["id"] == "<stdin>:2"
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
