@@ -104,8 +104,11 @@ class TopicTagger(Estimator):
     vectorizer : ArabicTfidfVectorizer or None, default=None
         The feature extractor, cloned before fitting; ``None`` means
         ``ArabicTfidfVectorizer()``.
-    C : float, default=10.0
+    C : float, default=30.0
         Inverse regularization strength of each label's logistic regression.
+        Cross-validated micro F1 on the built-in data rises up to 30 (0.967
+        at 3, 0.969 at 10, 0.971 at 30) and is flat beyond (0.972 at 100 and
+        300): 30 is the most regularized value on the plateau.
     class_weight : "balanced" or None, default="balanced"
         Weigh each label's positives and negatives equally, since most
         documents do not carry a given topic.
@@ -143,7 +146,7 @@ class TopicTagger(Estimator):
         self,
         *,
         vectorizer: ArabicTfidfVectorizer | None = None,
-        C: float = 10.0,
+        C: float = 30.0,
         class_weight: str | None = "balanced",
         cv: int = 5,
         threshold: str | float = "cv",

@@ -24,7 +24,8 @@ import numpy as np
 
 from .base import Estimator
 from .normalizer import Normalizer
-from .tokenizer import CACHE_SIZE, Tokenizer, drop_noise
+from .pieces import _grown, _Pieces, _PieceTable, _ranges, _text_batches
+from .tokenizer import CACHE_SIZE, Tokenizer, _single_arabic_words, drop_noise
 
 __all__ = ["ArabicTfidfVectorizer", "SparseRows"]
 
@@ -121,334 +122,79 @@ class _Analyzer:
         return self.expand(self.tokenizer(doc), self.ngram_range)
 
 
-# -- pieces of text as numpy arrays -------------------------------------------
+# -- raw pieces to columns ----------------------------------------------------
 
 #: Code points per batch of documents (a document longer than this is a batch).
 _BATCH_CHARS = 1 << 18
 #: Documents per batch for the analyzers that build every term as a string.
 _BATCH_DOCS = 1000
 
-_WHITESPACE: np.ndarray | None = None
-
-
-def _whitespace() -> np.ndarray:
-    """Which code points ``str.split()`` splits on, as a lookup table."""
-    global _WHITESPACE
-    if _WHITESPACE is None:
-        table = np.zeros(0x110000, dtype=bool)
-        # Every Unicode whitespace character lies in the BMP.
-        table[[c for c in range(0x10000) if chr(c).isspace()]] = True
-        _WHITESPACE = table
-    return _WHITESPACE
-
-
-# An odd multiplier is invertible modulo 2**64, so the hash of a piece can be
-# cut out of prefix sums: sum(c[j] * B**j, s <= j < e) * B**-s.
-_HASH_BASE = 0x9E3779B97F4A7C15
-_POWERS = (np.ones(1, np.uint64), np.ones(1, np.uint64))
-
-
-def _cumulative_powers(base: int, n: int) -> np.ndarray:
-    factors = np.full(n, base, dtype=np.uint64)
-    factors[0] = 1
-    return np.cumprod(factors)
-
-
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``B**i`` and ``B**-i`` modulo 2**64 for ``i < n`` (at least)."""
-    global _POWERS
-    if len(_POWERS[0]) < n:
-        size = max(n, 2 * len(_POWERS[0]), 1 << 16)
-        _POWERS = (
-            _cumulative_powers(_HASH_BASE, size),
-            _cumulative_powers(pow(_HASH_BASE, -1, 1 << 64), size),
-        )
-    return _POWERS
-
-
-def _exclusive_cumsum(lengths: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=out[1:])
-    return out
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)])``."""
-    shift = np.repeat(starts - _exclusive_cumsum(lengths), lengths)
-    shift += np.arange(len(shift))
-    return shift
-
-
-def _equal_runs(a: np.ndarray, a_starts: np.ndarray, b: np.ndarray, b_starts: np.ndarray,
-                lengths: np.ndarray) -> np.ndarray:
-    """Whether ``a[a_starts[i]:][:lengths[i]]`` equals ``b[b_starts[i]:][:lengths[i]]``, for each i."""
-    positions = _ranges(a_starts, lengths)
-    other = positions + np.repeat(b_starts - a_starts, lengths)
-    differ = a[positions] != b[other]
-    equal = np.ones(len(lengths), dtype=bool)
-    if differ.any():
-        run_ends = np.cumsum(lengths)
-        equal[np.searchsorted(run_ends, np.flatnonzero(differ), side="right")] = False
-    return equal
-
-
-class _Pieces:
-    """The whitespace-separated pieces of a batch of texts, as numpy arrays.
-
-    ``units`` holds the code points of the texts joined by spaces (``inside``
-    marks those that are not whitespace); piece ``i`` is
-    ``units[starts[i]:starts[i] + lengths[i]]``, and ``hashes[i]`` a 64-bit
-    polynomial hash of it. ``per_text`` counts the pieces of each text.
-    Code points, not UTF-16 units: a lone surrogate stays one unit.
-    """
-
-    __slots__ = ("units", "inside", "starts", "lengths", "hashes", "per_text")
-
-    def __init__(self, texts: list[str]) -> None:
-        joined = " ".join(texts)
-        units = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        inside = np.take(_whitespace(), units)
-        np.logical_not(inside, out=inside)
-        edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-        starts = np.flatnonzero(edges == 1)
-        ends = np.flatnonzero(edges == -1)
-        text_ends = np.cumsum([len(t) + 1 for t in texts])
-        self.per_text = np.diff(np.searchsorted(starts, text_ends), prepend=0)
-        power, inverse = _powers(len(units))
-        prefix = np.zeros(len(units) + 1, dtype=np.uint64)
-        np.cumsum(units * power[: len(units)], out=prefix[1:])
-        self.hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
-        self.units = units
-        self.inside = inside
-        self.starts = starts
-        self.lengths = ends - starts
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def rows(self) -> np.ndarray:
-        """The text of each piece."""
-        return np.repeat(np.arange(len(self.per_text)), self.per_text)
-
-    def joined(self, which: np.ndarray) -> str:
-        """The pieces ``which``, joined by newlines."""
-        lengths = self.lengths[which]
-        out = np.full(int(lengths.sum()) + len(which) - 1, ord("\n"), dtype=np.uint32)
-        out[_ranges(_exclusive_cumsum(lengths) + np.arange(len(which)), lengths)] = self.units[
-            _ranges(self.starts[which], lengths)
-        ]
-        return out.tobytes().decode("utf-32-le", "surrogatepass")
-
-
-def _grown(array: np.ndarray, size: int) -> np.ndarray:
-    """``array`` with room for at least ``size`` items (doubling: appends stay linear)."""
-    if size <= len(array):
-        return array
-    grown = np.zeros(max(size, 2 * len(array)), dtype=array.dtype)
-    grown[: len(array)] = array
-    return grown
-
-
-class _PieceTable:
-    """An exact map from pieces (runs of code points) to int64 values.
-
-    A piece is looked up by its hash (open addressing, linear probing, all
-    vectorized), then its code points are compared with the stored ones:
-    a piece whose hash is already taken by another is simply not stored.
-    """
-
-    _MIX = np.uint64(0x9E3779B97F4A7C15)
-
-    def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
-        self._bits = 16
-        self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
-        self._slots = np.full(1 << self._bits, -1, dtype=np.int64)
-        self._n = self._used = 0
-        self._values = np.zeros(1 << 12, dtype=np.int64)
-        self._hashes = np.zeros(1 << 12, dtype=np.uint64)
-        self._starts = np.zeros(1 << 12, dtype=np.int64)
-        self._lengths = np.zeros(1 << 12, dtype=np.int64)
-        self._units = np.zeros(1 << 16, dtype=np.uint32)
-
-    def __len__(self) -> int:
-        return self._n
-
-    @property
-    def values(self) -> np.ndarray:
-        """The value of each entry (a view: assignable)."""
-        return self._values[: self._n]
-
-    def values_of(self, entries: np.ndarray) -> np.ndarray:
-        """The values of ``entries``, with garbage for negative ones."""
-        return self._values[entries]
-
-    def _home(self, hashes: np.ndarray) -> np.ndarray:
-        return ((hashes * self._MIX) >> np.uint64(64 - self._bits)).astype(np.intp)
-
-    def find(self, hashes: np.ndarray) -> np.ndarray:
-        """The entry holding each hash, or -1 (the code points are not compared)."""
-        slot = self._home(hashes)
-        entry = self._slots[slot]
-        hit = self._keys[slot] == hashes
-        out = np.where(hit, entry, -1)
-        pending = np.flatnonzero(~hit & (entry >= 0))
-        mask = len(self._slots) - 1
-        while len(pending):
-            slot[pending] = where = (slot[pending] + 1) & mask
-            entry = self._slots[where]
-            hit = self._keys[where] == hashes[pending]
-            out[pending[hit]] = entry[hit]
-            pending = pending[~hit & (entry >= 0)]
-        return out
-
-    def lookup(self, pieces: _Pieces) -> np.ndarray:
-        """The entry of each piece: -1 if not stored, -2 if its hash belongs to another piece."""
-        if not self._n:
-            return np.full(len(pieces), -1, dtype=np.int64)
-        entries = self.find(pieces.hashes)
-        if (entries >= 0).all() and (self._lengths[entries] == pieces.lengths).all():
-            # All found (the usual case once warm): every code point of the
-            # batch against its stored copy, in one pass.
-            inner = np.flatnonzero(pieces.inside)
-            stored = np.repeat(self._starts[entries] - pieces.starts, pieces.lengths)
-            stored += inner
-            if np.array_equal(self._units[stored], pieces.units[inner]):
-                return entries
-        found = np.flatnonzero(entries >= 0)
-        same = self._holds(entries[found], pieces.units, pieces.starts[found], pieces.lengths[found])
-        entries[found[~same]] = -2
-        return entries
-
-    def _holds(self, entries: np.ndarray, units: np.ndarray, starts: np.ndarray,
-               lengths: np.ndarray) -> np.ndarray:
-        """Whether entry ``entries[i]`` is the piece ``units[starts[i]:][:lengths[i]]``."""
-        same = self._lengths[entries] == lengths
-        which = np.flatnonzero(same)
-        same[which] = _equal_runs(units, starts[which], self._units, self._starts[entries[which]], lengths[which])
-        return same
-
-    def add(self, hashes: np.ndarray, values: np.ndarray, units: np.ndarray, starts: np.ndarray,
-            lengths: np.ndarray) -> None:
-        """Store new pieces (distinct hashes, none stored yet)."""
-        first, n = self._n, self._n + len(hashes)
-        total = int(lengths.sum())
-        self._units = _grown(self._units, self._used + total)
-        self._units[self._used : self._used + total] = units[_ranges(starts, lengths)]
-        self._values = _grown(self._values, n)
-        self._hashes = _grown(self._hashes, n)
-        self._starts = _grown(self._starts, n)
-        self._lengths = _grown(self._lengths, n)
-        self._values[first:n] = values
-        self._hashes[first:n] = hashes
-        self._starts[first:n] = self._used + _exclusive_cumsum(lengths)
-        self._lengths[first:n] = lengths
-        self._used += total
-        self._n = n
-        if 2 * n > len(self._slots):
-            while 2 * n > (1 << self._bits):
-                self._bits += 1
-            self._keys = np.zeros(1 << self._bits, dtype=np.uint64)
-            self._slots = np.full(1 << self._bits, -1, dtype=np.int64)
-            self._place(self._hashes[:n], np.arange(n))
-        else:
-            self._place(hashes, np.arange(first, n))
-
-    def _place(self, hashes: np.ndarray, entries: np.ndarray) -> None:
-        slot = self._home(hashes)
-        mask = len(self._slots) - 1
-        pending = np.arange(len(hashes))
-        while len(pending):
-            where = slot[pending]
-            free = self._slots[where] < 0
-            # Several pieces may reach the same free slot: one write wins.
-            self._slots[where[free]] = entries[pending[free]]
-            placed = self._slots[where] == entries[pending]
-            self._keys[where[placed]] = hashes[pending[placed]]
-            pending = pending[~placed]
-            slot[pending] = (slot[pending] + 1) & mask
-
-
-def _single_arabic_words(folded: str, n_lines: int) -> np.ndarray:
-    """Which of the ``n_lines`` lines of ``folded`` are one word of Arabic letters."""
-    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    newline = codes == ord("\n")
-    line = np.cumsum(newline)
-    other = ((codes < 0x0621) | (codes > 0x064A)) & ~newline
-    words = np.ones(n_lines, dtype=bool)
-    words[line[other]] = False
-    bounds = np.concatenate(([-1], np.flatnonzero(newline), [len(codes)]))
-    words &= np.diff(bounds) > 1
-    return words
-
 
 class _PieceColumns:
-    """Column of each raw piece of text: the unigram fast path.
+    """Columns of each raw piece of text: the fast path of the per-word analyzers.
 
     A value is a column (>= 0), -1 for a piece with no known term (a stop
-    word, punctuation, or a term outside a fixed vocabulary), or ``-2 - k``
-    for a piece that yields several terms, whose columns are ``expansions[k]``.
-    With ``grow``, unseen terms get new columns in ``vocabulary`` (a
-    :class:`_GrowingVocabulary`).
+    word, punctuation, or terms outside a fixed vocabulary), or ``-2 - k``
+    for a piece that yields several terms, whose columns are expansion
+    ``k``: ``grams[starts[k]:starts[k] + lengths[k]]`` (-1 there: a term
+    dropped from the vocabulary). The terms of a piece are its words, or
+    with ``char_range`` the character n-grams of its words
+    (``analyzer="char_wb"``), which never cross a word. With ``grow``,
+    unseen terms get new columns in ``vocabulary`` (a :class:`_GrowingVocabulary`).
     """
 
-    def __init__(self, tokenizer: Tokenizer, vocabulary: dict[str, int], grow: bool) -> None:
+    def __init__(self, tokenizer: Tokenizer, vocabulary: dict[str, int], grow: bool,
+                 char_range: tuple[int, int] | None = None) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.grow = grow
+        self.char_range = char_range
         self.table = _PieceTable()
-        self.expansions: list[list[int]] = []
+        self._clear_expansions()
+
+    def _clear_expansions(self) -> None:
+        self._grams = np.zeros(1 << 12, dtype=np.int64)
+        self._used = 0
+        self._starts = np.zeros(1 << 10, dtype=np.int64)
+        self._lengths = np.zeros(1 << 10, dtype=np.int64)
+        self._n = 0
 
     def columns(self, pieces: _Pieces) -> np.ndarray:
         """The value of every piece; learns the unseen ones."""
         table = self.table
         if len(table) >= CACHE_SIZE:
             table.clear()
-            self.expansions = []
-        entries = table.lookup(pieces)
-        values = table.values_of(entries)
-        strays = [np.flatnonzero(entries == -2)]  # their hash belongs to another piece
-        missing = np.flatnonzero(entries == -1)
-        if len(missing):
-            hashes, first, inverse = np.unique(pieces.hashes[missing], return_index=True, return_inverse=True)
-            new = missing[first]
-            lengths = pieces.lengths[missing]
-            same = lengths == lengths[first][inverse]
-            same[same] = _equal_runs(
-                pieces.units, pieces.starts[missing][same], pieces.units,
-                pieces.starts[new][inverse][same], lengths[same],
-            )
-            new_values = self._learn(pieces.joined(new), len(new))
-            table.add(hashes, new_values, pieces.units, pieces.starts[new], pieces.lengths[new])
-            values[missing] = new_values[inverse]
-            strays.append(missing[~same])
-        strays = np.concatenate(strays)
-        if len(strays):
-            values[strays] = self._learn(pieces.joined(strays), len(strays))
-        return values
+            self._clear_expansions()
+        return table.resolve(pieces, self._learn)
 
-    def _learn(self, joined: str, n: int) -> np.ndarray:
-        """Values of ``n`` raw pieces joined by newlines (what ``terms_of_many`` does, to columns)."""
+    def _learn(self, joined: str, n: int, store: bool = True) -> np.ndarray:
+        """Values of ``n`` raw pieces joined by newlines (what ``terms_of_many`` does, to columns).
+
+        A value does not depend on ``store`` (:meth:`_PieceTable.resolve`).
+        """
         tokenizer = self.tokenizer
-        _, lines, stems = tokenizer._fold_lines(joined)
-        words = _single_arabic_words(_, n)
+        folded, lines, stems = tokenizer._fold_lines(joined)
+        words = _single_arabic_words(folded, n)
         if tokenizer._stop:
             words &= ~np.fromiter(map(tokenizer._stop.__contains__, lines), dtype=bool, count=n)
         values = np.full(n, -1, dtype=np.int64)
+        terms_of = tokenizer._terms_of_folded
+        if self.char_range is not None:
+            grams = self.char_range
+            for i, (line, stem, word) in enumerate(zip(lines, stems, words.tolist())):
+                values[i] = self._columns_of(_char_wb_ngrams((stem,) if word else terms_of(line), grams))
+            return values
         which = np.flatnonzero(words)
         terms = compress(stems, words.tolist())
         if self.grow:
             values[which] = np.fromiter(map(self.vocabulary.__getitem__, terms), np.int64, len(which))
         else:
             values[which] = np.fromiter(map(self.vocabulary.get, terms, repeat(-1)), np.int64, len(which))
-        terms_of = tokenizer._terms_of_folded
         for i in np.flatnonzero(~words).tolist():
             values[i] = self._columns_of(terms_of(lines[i]))
         return values
 
-    def _columns_of(self, terms: tuple[str, ...]) -> int:
+    def _columns_of(self, terms) -> int:
         if self.grow:
             columns = [self.vocabulary[t] for t in terms]
         else:
@@ -457,8 +203,15 @@ class _PieceColumns:
             return columns[0]
         if not columns:
             return -1
-        self.expansions.append(columns)
-        return -1 - len(self.expansions)
+        k, size = self._n, len(columns)
+        self._starts = _grown(self._starts, k + 1)
+        self._lengths = _grown(self._lengths, k + 1)
+        self._grams = _grown(self._grams, self._used + size)
+        self._starts[k], self._lengths[k] = self._used, size
+        self._grams[self._used : self._used + size] = columns
+        self._used += size
+        self._n = k + 1
+        return -2 - k
 
     def expand(self, rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every term occurrence, given each piece's row and value."""
@@ -468,42 +221,39 @@ class _PieceColumns:
         multi = np.flatnonzero(values < -1)
         if not len(multi):
             return rows[known], values[known]
-        expanded = [self.expansions[-2 - v] for v in values[multi].tolist()]
-        return (
-            np.concatenate([rows[known], np.repeat(rows[multi], [len(e) for e in expanded])]),
-            np.concatenate([values[known], np.fromiter(chain.from_iterable(expanded), np.int64)]),
-        )
+        k = -2 - values[multi]
+        lengths = self._lengths[k]
+        columns = self._grams[_ranges(self._starts[k], lengths)]
+        multi_rows = np.repeat(rows[multi], lengths)
+        if not self.grow:
+            kept = columns >= 0
+            columns, multi_rows = columns[kept], multi_rows[kept]
+        return np.concatenate([rows[known], multi_rows]), np.concatenate([values[known], columns])
 
     def adopt(self, vocabulary: dict[str, int], new_columns: np.ndarray) -> None:
         """Switch to a fixed ``vocabulary``: column ``c`` becomes ``new_columns[c]`` (-1: dropped)."""
         values = self.table.values
         known = values >= 0
         values[known] = new_columns[values[known]]
-        self.expansions = [[int(new_columns[c]) for c in e if new_columns[c] >= 0] for e in self.expansions]
+        self._grams[: self._used] = new_columns[self._grams[: self._used]]
         self.vocabulary = vocabulary
         self.grow = False
 
 
-def _text_batches(docs: list[str], max_chars: int) -> Iterator[tuple[int, int]]:
-    """(start, stop) of consecutive documents holding about ``max_chars`` code points."""
-    start = size = 0
-    for i, doc in enumerate(docs):
-        size += len(doc) + 1
-        if size >= max_chars:
-            yield start, i + 1
-            start, size = i + 1, 0
-    if start < len(docs):
-        yield start, len(docs)
-
-
 def _count(n_rows: int, rows: np.ndarray, columns: np.ndarray, width: int) -> SparseRows:
     """CSR counts of (row, column) occurrences; columns sorted within rows."""
-    keys = rows * max(width, 1) + columns
+    width = max(width, 1)
+    if n_rows * width < 2**32:  # smaller keys sort faster
+        keys = rows.astype(np.uint32)
+        keys *= np.uint32(width)
+        keys += columns.astype(np.uint32)
+    else:
+        keys = rows * width + columns
     keys.sort()
     if len(keys):
         first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         counts = np.diff(np.append(first, len(keys)))
-        rows, columns = np.divmod(keys[first], max(width, 1))
+        rows, columns = np.divmod(keys[first].astype(np.int64), width)
     else:
         counts = np.zeros(0, dtype=np.int64)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
@@ -515,8 +265,8 @@ def _count(n_rows: int, rows: np.ndarray, columns: np.ndarray, width: int) -> Sp
 class _Counter:
     """Counts the terms of documents over a vocabulary.
 
-    Unigram word analysis goes through :class:`_PieceColumns`; other
-    analyzers build their terms as strings first. With ``grow``, unseen
+    Word unigrams and character n-grams within words go through
+    :class:`_PieceColumns`; word n-grams are built as strings first. With ``grow``, unseen
     terms get new columns (``vocabulary`` must then be a
     :class:`_GrowingVocabulary`); otherwise they are dropped.
     """
@@ -528,8 +278,13 @@ class _Counter:
         self._setup()
 
     def _setup(self) -> None:
-        fast = isinstance(self.analyzer, Tokenizer)
-        self.pieces = _PieceColumns(self.analyzer, self.vocabulary, self.grow) if fast else None
+        analyzer = self.analyzer
+        if isinstance(analyzer, Tokenizer):
+            self.pieces = _PieceColumns(analyzer, self.vocabulary, self.grow)
+        elif isinstance(analyzer, _Analyzer) and analyzer.expand is _char_wb_ngrams:
+            self.pieces = _PieceColumns(analyzer.tokenizer, self.vocabulary, self.grow, analyzer.ngram_range)
+        else:
+            self.pieces = None
 
     def __getstate__(self) -> dict:
         return {"analyzer": self.analyzer, "vocabulary": self.vocabulary, "grow": self.grow}

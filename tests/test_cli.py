@@ -95,3 +95,17 @@ def test_unreadable_model(tmp_path, capsys):
     bad.write_bytes(b"not a zip")
     code, out, err = run(capsys, "info", "--model", str(bad))
     assert code == 2 and "cannot load model" in err and "\n" == err[-1] and err.count("\n") == 1
+
+
+def test_train_with_character_ngrams(tmp_path, capsys, builtin_data):
+    data = tmp_path / "train.jsonl"
+    with open(data, "w", encoding="utf-8") as f:
+        for text, labels in list(zip(builtin_data.texts, builtin_data.labels))[:300]:
+            f.write(json.dumps({"text": text, "labels": labels}, ensure_ascii=False) + "\n")
+    model = tmp_path / "char.arclass"
+    code, _, _ = run(capsys, "train", str(data), "-o", str(model), "--cv", "2", "--analyzer", "char_wb", "--ngram-max", "4")
+    assert code == 0
+    code, out, _ = run(capsys, "info", "--model", str(model))
+    assert code == 0 and "analyzer='char_wb'" in out and "ngram_range=(3, 4)" in out
+    code, _, err = run(capsys, "train", str(data), "-o", str(tmp_path / "bad.arclass"), "--ngram-min", "3", "--ngram-max", "2")
+    assert code == 2 and "ngram_range" in err and not (tmp_path / "bad.arclass").exists()

@@ -1,7 +1,13 @@
+import pickle
+import threading
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import arclass.pieces
+import arclass.tokenizer
 from arclass import Tokenizer, tokenize
 from arclass.normalizer import CONTROLS
 from arclass.tokenizer import NUMBER_TOKEN, _line_stemmer, light_stem
@@ -99,3 +105,174 @@ def test_seeds_fast_equals_reference(seed_texts):
     tok = Tokenizer(stem=True, numbers="placeholder")
     for text in seed_texts:
         assert tok(text) == tok.reference(text)
+
+
+# -- tokenize_many: the batch path gives exactly the per-text tokens ---------------
+
+CONFIGURATIONS = [
+    {},
+    {"stem": True},
+    {"stop_words": ["في", "من", "على", "ان"]},
+    {"numbers": "drop"},
+    {"numbers": "placeholder", "stem": True, "stop_words": ["في", "من"]},
+    {"lowercase": False, "min_stem": 3, "stem": True},
+]
+
+NASTY = [
+    "",
+    " ",
+    " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000 ",
+    "\u200b",  # zero-width space: not whitespace to str.split, a word break to the normalizer
+    "قال\u200bالوزير و\u200cالسفير",
+    "العربية English MIXED français Ελληνικά русский 中文",
+    "\u200f\u202bمرحبا\u202c \u2067النص\u2069 \u061cعلامة\u200e",
+    "🇸🇦 المملكة 😀😀 \U0001F600مرحبا \U00010000",
+    "\ud800 منفرد \udfff وحيد a\ud83d\ude00b",  # lone surrogates, and a pair of them
+    "\ufefb \ufef5 \ufdf2 \ufdfa \ufdfd ﻻ ﷺ",  # presentation forms and ligatures
+    "الْعَرَبِيّةُ مُحَمَّدٌ قُرْآنٌ",
+    "العـــــربية جمـيل ــ ـ",
+    "٢٠١٥ ۱۲۳ 3.5 ١٢٫٥ 0551234567 00966112345678 +966 11 234 5678",
+    "https://example.com/a?b=1 www.spa.gov.sa info@example.org (www.x.com) «https://t.co/x»",
+    "#إقليم_كردستان #التحالف_الدولي #_ #__ # #123_abc",
+    "(الدولي) «الرياض» ،،، ... - — «» \"اقتباس\" 'x'",
+    "a" * 5000 + " " + "ب" * 3000,
+    "و ف ب ك ل ال وال بال",
+    "ـ\u064b\u0670",
+    "\x00\x01 \x7f \ufeff BOM",
+    "O\u0308 ǅ ß ﬁ İ",
+    "الدولي\nالدولي\r\nالدولي\tالدولي",
+]
+
+
+def _per_text(tok, texts):
+    return [tok(t) for t in texts]
+
+
+@pytest.mark.parametrize("config", CONFIGURATIONS)
+def test_tokenize_many_equals_per_text_on_seeds(seed_texts, config):
+    expected = _per_text(Tokenizer(**config), seed_texts)
+    tok = Tokenizer(**config)
+    assert tok.tokenize_many(seed_texts) == expected
+    assert tok.tokenize_many(seed_texts) == expected  # warm: every piece found
+
+
+@pytest.mark.parametrize("config", CONFIGURATIONS)
+def test_tokenize_many_equals_per_text_on_nasty_unicode(config):
+    expected = _per_text(Tokenizer(**config), NASTY)
+    tok = Tokenizer(**config)
+    assert tok.tokenize_many(NASTY) == expected
+    assert tok.tokenize_many(NASTY[::-1]) == expected[::-1]
+    assert [tok.tokenize_many([t])[0] for t in NASTY] == expected
+    assert tok.tokenize_many([]) == []
+    assert tok.tokenize_many(iter(NASTY)) == expected
+
+
+def test_tokenize_many_across_small_batches(seed_texts, monkeypatch):
+    expected = _per_text(Tokenizer(stem=True), seed_texts + NASTY)
+    monkeypatch.setattr(arclass.tokenizer, "_BATCH_CHARS", 300)  # many batches, and texts longer than one
+    tok = Tokenizer(stem=True)
+    assert tok.tokenize_many(seed_texts + NASTY) == expected
+    assert tok.tokenize_many(seed_texts + NASTY) == expected
+
+
+def test_tokenize_many_cache_stays_bounded(seed_texts, monkeypatch):
+    expected = _per_text(Tokenizer(), seed_texts)
+    monkeypatch.setattr(arclass.tokenizer, "_BATCH_CHARS", 500)
+    monkeypatch.setattr(arclass.tokenizer, "CACHE_SIZE", 50)
+    tok = Tokenizer()
+    for _ in range(2):
+        assert tok.tokenize_many(seed_texts) == expected
+    longest_batch = max(len(set(tok.raw_tokens(t))) for t in seed_texts) + 500
+    assert len(tok._pieces.table) < 50 + longest_batch
+    assert tok._pieces.n_terms < 2 * (50 + longest_batch)
+
+
+def _weak_hash(monkeypatch, constant: bool) -> None:
+    """Make piece hashes collide: all equal, or the plain sum of the code points."""
+    def powers(n):
+        ones = np.zeros(n + 1, np.uint64) if constant else np.ones(n + 1, np.uint64)
+        return ones, ones
+
+    monkeypatch.setattr(arclass.pieces, "_powers", powers)
+
+
+@pytest.mark.parametrize("constant", [False, True])
+def test_tokenize_many_survives_hash_collisions(seed_texts, monkeypatch, constant):
+    # Anagrams ("علم", "عمل", "لمع") share a sum; with a constant hash every
+    # piece shares one. The code points are compared, so nothing changes.
+    texts = ["علم عمل لمع ملع", "عمل علم", "ab ba ab", "لمع"] + seed_texts[:40] + NASTY
+    config = {"stem": True, "stop_words": ["في"]}
+    expected = _per_text(Tokenizer(**config), texts)
+    _weak_hash(monkeypatch, constant)
+    monkeypatch.setattr(arclass.tokenizer, "_BATCH_CHARS", 2000)
+    tok = Tokenizer(**config)
+    assert tok.tokenize_many(texts) == expected
+    assert tok.tokenize_many(texts) == expected
+    assert tok.tokenize_many(texts[::-1]) == expected[::-1]
+
+
+def test_tokenize_many_pickles_and_threads(seed_texts):
+    tok = Tokenizer(stem=True)
+    expected = _per_text(Tokenizer(stem=True), seed_texts)
+    assert tok.tokenize_many(seed_texts) == expected
+    clone = pickle.loads(pickle.dumps(tok))
+    assert clone._pieces is None  # the cache is not pickled
+    assert clone.tokenize_many(seed_texts) == expected
+
+    fresh = Tokenizer(stem=True)
+    results = [None] * 4
+
+    def work(i):
+        results[i] = fresh.tokenize_many(seed_texts[i::2] * 3)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, result in enumerate(results):
+        assert result == expected[i::2] * 3
+
+
+def test_tokenize_many_lists_are_the_callers(seed_texts):
+    tok = Tokenizer()
+    first = tok.tokenize_many(seed_texts[:5] * 2)
+    expected = [list(tokens) for tokens in first]
+    first[0].append("x")
+    first[1].clear()
+    assert tok.tokenize_many(seed_texts[:5] * 2) == expected
+    assert first[5] == expected[5] and first[5] is not first[0]
+
+
+def test_tokenize_many_rejects_non_strings():
+    with pytest.raises(TypeError):
+        Tokenizer().tokenize_many(["نص", 5])
+
+
+arabic_heavy = st.lists(
+    st.sampled_from(list("ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئةى"))
+    | st.sampled_from(list("  \n\t\u00a0\u200b\u200c\u0640\u064e\u0651ـ.,،()«»#_@+:/٠١٢0123456789"))
+    | st.sampled_from(["وال", "بال", "https://", "www.", "ﻻ", "\U0001F600", "\ud800", "Ab", "في"])
+    | st.characters(),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(arabic_heavy, max_size=12), min_size=1, max_size=3),
+    st.sampled_from(CONFIGURATIONS),
+    st.integers(min_value=1, max_value=200),
+)
+def test_tokenize_many_property(batches, config, batch_chars):
+    # Several calls on one tokenizer (it learns between them), cut in batches
+    # of ``batch_chars`` code points, against a fresh per-text tokenizer.
+    reference = Tokenizer(**config)
+    tok = Tokenizer(**config)
+    saved = arclass.tokenizer._BATCH_CHARS
+    arclass.tokenizer._BATCH_CHARS = batch_chars
+    try:
+        for texts in batches:
+            assert tok.tokenize_many(texts) == _per_text(reference, texts)
+    finally:
+        arclass.tokenizer._BATCH_CHARS = saved
