@@ -58,7 +58,7 @@ def write_card(path, tagger, model_path, sources: Sequence[str], evaluations: di
         f"- tagger: `{tagger!r}`",
         f"- trained with Python {platform.python_version()}",
         "- words, not character n-grams: a model trained with `arclass train --analyzer char_wb` "
-        "scores higher on held-out news but tags about three times slower (see `benchmarks/README.md`)",
+        "scores higher on held-out news but tags three to four times slower (see `benchmarks/README.md`)",
         "",
         f"## Cross-validated scores ({tagger.cv} folds, on the training data)",
         "",

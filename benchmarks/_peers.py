@@ -6,6 +6,20 @@ import os
 import tempfile
 
 
+def pyarabic_chain():
+    """PyArabic's normalize and tokenize functions chained: text -> list of words."""
+    from pyarabic import araby
+
+    def run(text: str) -> list[str]:
+        text = araby.strip_tashkeel(text)
+        text = araby.strip_tatweel(text)
+        text = araby.normalize_hamza(text)
+        text = araby.normalize_ligature(text)
+        return araby.tokenize(text)
+
+    return run
+
+
 def fasttext_line(text: str) -> str:
     """One text as one fastText input line (its words joined by single spaces)."""
     return " ".join(text.split())

@@ -30,21 +30,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from _corpus import read_texts, summary  # noqa: E402
+from _peers import pyarabic_chain  # noqa: E402
 
 from arclass import Tokenizer  # noqa: E402
-
-
-def pyarabic_chain():
-    from pyarabic import araby
-
-    def run(text: str) -> list[str]:
-        text = araby.strip_tashkeel(text)
-        text = araby.strip_tatweel(text)
-        text = araby.normalize_hamza(text)
-        text = araby.normalize_ligature(text)
-        return araby.tokenize(text)
-
-    return run
 
 
 def regex_chain():

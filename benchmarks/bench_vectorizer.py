@@ -43,23 +43,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from _corpus import read_texts, summary  # noqa: E402
-from _peers import fasttext_line, train_fasttext  # noqa: E402
+from _peers import fasttext_line, pyarabic_chain, train_fasttext  # noqa: E402
 
 from arclass import ArabicTfidfVectorizer, TopicTagger  # noqa: E402
 from arclass.datasets import load_builtin  # noqa: E402
-
-
-def pyarabic_analyzer():
-    from pyarabic import araby
-
-    def analyze(text: str) -> list[str]:
-        text = araby.strip_tashkeel(text)
-        text = araby.strip_tatweel(text)
-        text = araby.normalize_hamza(text)
-        text = araby.normalize_ligature(text)
-        return araby.tokenize(text)
-
-    return analyze
 
 
 def vectorizer_contenders(docs: list[str]) -> dict:
@@ -81,7 +68,7 @@ def vectorizer_contenders(docs: list[str]) -> dict:
 
     fit = "sklearn TfidfVectorizer fit_transform"
     transform = "sklearn TfidfVectorizer transform"
-    analyzer = pyarabic_analyzer()
+    analyzer = pyarabic_chain()
     return {
         fit: (None, lambda: lambda: TfidfVectorizer().fit_transform(docs)),
         transform: (None, fitted_sklearn),
