@@ -210,10 +210,6 @@ class _PieceTable:
         records = np.take(self._record_items, entries, mode="clip")
         return records.view(np.int64).reshape(len(entries), self._VALUE + self.width)
 
-    def values_of(self, entries: np.ndarray) -> np.ndarray:
-        """The values of ``entries``, with garbage for negative ones."""
-        return self._value_columns(self._records_of(entries)).copy()
-
     def _home(self, hashes: np.ndarray) -> np.ndarray:
         return ((hashes * self._MIX) >> np.uint64(64 - self._bits)).astype(np.intp)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numbers
 import pickle
 import uuid
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
