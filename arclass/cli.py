@@ -250,11 +250,11 @@ def _add_train(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write")
     p.add_argument("--text-field", default="text")
     p.add_argument("--labels-field", default="labels")
-    p.add_argument("--C", type=float, default=30.0, help="inverse regularization strength (default 30)")
+    p.add_argument("--C", type=float, help="inverse regularization strength (default: TopicTagger's)")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
     p.add_argument("--analyzer", choices=("word", "char_wb"), default="word",
                    help="terms: words (default), or character n-grams inside words (more accurate "
-                        "on unseen news, about 3x slower to tag)")
+                        "on unseen news, three to four times slower to tag)")
     p.add_argument("--ngram-min", type=int, default=None,
                    help="shortest n-gram, in words or characters (default 1 for words, 3 for characters)")
     p.add_argument("--ngram-max", type=int, default=None,
@@ -292,7 +292,9 @@ def _run_train(args) -> int:
     low, high = (1, 1) if args.analyzer == "word" else (3, 5)
     ngram_range = (low if args.ngram_min is None else args.ngram_min, high if args.ngram_max is None else args.ngram_max)
     vectorizer = ArabicTfidfVectorizer(analyzer=args.analyzer, stem=args.stem, ngram_range=ngram_range)
-    tagger = TopicTagger(vectorizer=vectorizer, C=args.C, cv=args.cv)
+    tagger = TopicTagger(vectorizer=vectorizer, cv=args.cv)
+    if args.C is not None:
+        tagger.set_params(C=args.C)
     try:
         tagger.fit(data.texts, data.labels)
     except ValueError as exc:  # bad data or a bad option such as --ngram-min 3 --ngram-max 2
@@ -484,6 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for add in _VERBS:
         add(sub)
+    parser.verbs = sub.choices  # verb -> its parser
     return parser
 
 
@@ -491,8 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # name the verb whose options these are not
-        verbs = parser._subparsers._group_actions[0].choices
-        verbs[args.verb].error(f"unrecognized arguments: {' '.join(unknown)}")
+        parser.verbs[args.verb].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.run(args)
     except UsageError as exc:

@@ -57,8 +57,9 @@ def write_card(path, tagger, model_path, sources: Sequence[str], evaluations: di
         f"- vectorizer: `{tagger.vectorizer_!r}`, {tagger.n_features_in_} terms",
         f"- tagger: `{tagger!r}`",
         f"- trained with Python {platform.python_version()}",
-        "- words, not character n-grams: a model trained with `arclass train --analyzer char_wb` "
-        "scores higher on held-out news but tags three to four times slower (see `benchmarks/README.md`)",
+        *(["- words, not character n-grams: a model trained with `arclass train --analyzer char_wb` "
+            "scores higher on held-out news but tags three to four times slower (see `benchmarks/README.md`)"]
+          if tagger.vectorizer_.analyzer == "word" else []),
         "",
         f"## Cross-validated scores ({tagger.cv} folds, on the training data)",
         "",

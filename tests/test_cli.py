@@ -103,8 +103,12 @@ def test_train_with_character_ngrams(tmp_path, capsys, builtin_data):
         for text, labels in list(zip(builtin_data.texts, builtin_data.labels))[:300]:
             f.write(json.dumps({"text": text, "labels": labels}, ensure_ascii=False) + "\n")
     model = tmp_path / "char.arclass"
-    code, _, _ = run(capsys, "train", str(data), "-o", str(model), "--cv", "2", "--analyzer", "char_wb", "--ngram-max", "4")
+    card = tmp_path / "card.md"
+    code, _, _ = run(capsys, "train", str(data), "-o", str(model), "--cv", "2", "--analyzer", "char_wb",
+                     "--ngram-max", "4", "--card", str(card))
     assert code == 0
+    assert "analyzer='char_wb'" in card.read_text(encoding="utf-8")
+    assert "words, not character n-grams" not in card.read_text(encoding="utf-8")
     code, out, _ = run(capsys, "info", "--model", str(model))
     assert code == 0 and "analyzer='char_wb'" in out and "ngram_range=(3, 4)" in out
     code, _, err = run(capsys, "train", str(data), "-o", str(tmp_path / "bad.arclass"), "--ngram-min", "3", "--ngram-max", "2")
