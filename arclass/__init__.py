@@ -5,15 +5,20 @@
 >>> tagger.tag("ارتفعت أسعار النفط بعد قرار أوبك")
 ['oil']
 
-Importing arclass and tagging with a saved model use numpy only;
-scikit-learn is imported when a model is trained.
+The stages, each a subpackage importing only from those below it:
+:mod:`arclass.text` and :mod:`arclass.io` at the bottom, :mod:`arclass.model`
+on text, :mod:`arclass.tagging` on model and io, :mod:`arclass.explain` on
+model, :mod:`arclass.cli` on top. Importing arclass and tagging with a saved
+model use numpy only; scikit-learn is imported when a model is trained.
 """
 
 from ._version import __version__
-from .normalizer import Normalizer, normalize
-from .tokenizer import Tokenizer, tokenize
-from .vectorizer import ArabicTfidfVectorizer
-from .tagger import ModelFileError, TopicTagger, load
+from .model.bundled import load
+from .model.modelfile import ModelFileError
+from .model.tagger import TopicTagger
+from .model.vectorizer import ArabicTfidfVectorizer
+from .text.normalizer import Normalizer, normalize
+from .text.tokenizer import Tokenizer, tokenize
 
 __all__ = [
     "Normalizer",

@@ -1,25 +1,23 @@
-"""Reading benchmark corpora: JSON Lines (optionally gzipped) with a text field."""
+"""Reading benchmark corpora: JSON Lines (optionally gzipped) with a text field, by arclass's own reader."""
 
 from __future__ import annotations
 
-import gzip
-import json
+from arclass.io.readers import json_objects
 
 
 def read_texts(path: str, limit: int | None = None, field: str = "text", with_title: bool = False) -> list[str]:
-    """The first ``limit`` non-empty texts of a JSON Lines corpus."""
-    opener = gzip.open if path.endswith(".gz") else open
+    """The first ``limit`` non-empty texts of a JSON Lines corpus (title and text with ``with_title``)."""
     texts: list[str] = []
-    with opener(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            text = record.get(field) or ""
-            if with_title and record.get("title"):
-                text = record["title"] + "\n" + text
-            if text.strip():
-                texts.append(text)
-                if limit is not None and len(texts) >= limit:
-                    break
+    for where, record, problem in json_objects(path, max_chars=None):
+        if record is None:
+            raise ValueError(f"{where}: {problem}")
+        text = record.get(field) or ""
+        if with_title and record.get("title"):
+            text = record["title"] + "\n" + text
+        if text.strip():
+            texts.append(text)
+            if limit is not None and len(texts) >= limit:
+                break
     return texts
 
 

@@ -29,7 +29,7 @@ from _corpus import read_texts, summary  # noqa: E402
 
 import arclass  # noqa: E402
 from arclass.batch import Record, tag_records  # noqa: E402
-from arclass.datasets import load_builtin  # noqa: E402
+from arclass.io.labeled import load_builtin  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -31,8 +31,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from _peers import fasttext_line, train_fasttext  # noqa: E402
 
 from arclass import ArabicTfidfVectorizer, TopicTagger  # noqa: E402
-from arclass.datasets import load_builtin, read_labeled  # noqa: E402
-from arclass.tagger import _binarize, scores_table  # noqa: E402
+from arclass.io.labeled import load_builtin, read_labeled  # noqa: E402
+from arclass.model.metrics import scores_table  # noqa: E402
+from arclass.model.tagger import _binarize  # noqa: E402
 
 
 def arclass_model(train, classes, **vectorizer_params):

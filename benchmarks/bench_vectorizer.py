@@ -10,8 +10,10 @@ interleaved in each of ``-r`` repeats (median, min and max; ratios of medians):
 - arclass ``ArabicTfidfVectorizer()`` with its defaults (full Arabic
   normalization first): ``fit_transform`` by a new vectorizer; ``transform`` by
   a vectorizer fitted on the same documents, its first call and a later one
-  (by then its word cache is full and, with ``n_jobs=2``, its worker started);
-  the same with ``n_jobs=2``;
+  (by then its word cache is full); and ``transform`` of *unseen* documents
+  (the next ``-n`` of the corpus) by a tagger's vectorizer just loaded from a
+  model file, as ``arclass tag`` does (ratio to scikit-learn transforming
+  the same unseen documents);
 - PyArabic's normalize and tokenize chain fed into ``TfidfVectorizer``
   (``fit_transform``): what Arabic-aware TF-IDF costs when built from parts.
 
@@ -46,37 +48,49 @@ from _corpus import read_texts, summary  # noqa: E402
 from _peers import fasttext_line, pyarabic_chain, train_fasttext  # noqa: E402
 
 from arclass import ArabicTfidfVectorizer, TopicTagger  # noqa: E402
-from arclass.datasets import load_builtin  # noqa: E402
+from arclass.io.labeled import load_builtin  # noqa: E402
 
 
-def vectorizer_contenders(docs: list[str]) -> dict:
+def vectorizer_contenders(docs: list[str], unseen: list[str]) -> dict:
     """name -> (baseline name or None, make) where make() returns the timed callable."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    def fitted_arclass(n_jobs, again):
+    def fitted_arclass(again):
         def make():
-            vectorizer = ArabicTfidfVectorizer(n_jobs=n_jobs).fit(docs)
-            if again:  # a long run's later calls: word cache filled, workers started
+            vectorizer = ArabicTfidfVectorizer().fit(docs)
+            if again:  # a long run's later calls: word cache filled
                 vectorizer.transform(docs)
             return lambda: vectorizer.transform(docs)
 
         return make
 
-    def fitted_sklearn():
-        vectorizer = TfidfVectorizer().fit(docs)
-        return lambda: vectorizer.transform(docs)
+    def loaded_arclass():
+        # A tagger saved and loaded again: its vectorizer has seen no raw text.
+        tagger = TopicTagger(cv=2).fit(docs[:2000], [["a"] if i % 3 else [] for i in range(min(2000, len(docs)))])
+        with tempfile.TemporaryDirectory() as folder:
+            tagger.save(os.path.join(folder, "m.arclass"))
+            vectorizer = TopicTagger.load(os.path.join(folder, "m.arclass")).vectorizer_
+        return lambda: vectorizer.transform(unseen)
+
+    def fitted_sklearn(on):
+        def make():
+            vectorizer = TfidfVectorizer().fit(docs)
+            return lambda: vectorizer.transform(on)
+
+        return make
 
     fit = "sklearn TfidfVectorizer fit_transform"
     transform = "sklearn TfidfVectorizer transform"
+    unseen_name = "sklearn TfidfVectorizer transform unseen"
     analyzer = pyarabic_chain()
     return {
         fit: (None, lambda: lambda: TfidfVectorizer().fit_transform(docs)),
-        transform: (None, fitted_sklearn),
+        transform: (None, fitted_sklearn(docs)),
+        unseen_name: (None, fitted_sklearn(unseen)),
         "arclass fit_transform": (fit, lambda: lambda: ArabicTfidfVectorizer().fit_transform(docs)),
-        "arclass transform, first call": (transform, fitted_arclass(None, False)),
-        "arclass transform, again": (transform, fitted_arclass(None, True)),
-        "arclass transform n_jobs=2, first call": (transform, fitted_arclass(2, False)),
-        "arclass transform n_jobs=2, again": (transform, fitted_arclass(2, True)),
+        "arclass transform, first call": (transform, fitted_arclass(False)),
+        "arclass transform, again": (transform, fitted_arclass(True)),
+        "arclass transform unseen, fresh model": (unseen_name, loaded_arclass),
         "PyArabic + TfidfVectorizer fit_transform": (
             fit,
             lambda: lambda: TfidfVectorizer(analyzer=analyzer).fit_transform(docs),
@@ -84,9 +98,9 @@ def vectorizer_contenders(docs: list[str]) -> dict:
     }
 
 
-def time_vectorizers(docs: list[str], repeats: int) -> None:
+def time_vectorizers(docs: list[str], unseen: list[str], repeats: int) -> None:
     megabytes = sum(len(d.encode("utf-8")) for d in docs) / 1e6
-    contenders = vectorizer_contenders(docs)
+    contenders = vectorizer_contenders(docs, unseen)
     seconds: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):
         for name, (_, make) in contenders.items():
@@ -221,10 +235,11 @@ def main(argv=None) -> int:
     parser.add_argument("--no-end-to-end", action="store_true", help="only the TF-IDF part")
     args = parser.parse_args(argv)
 
-    docs = read_texts(args.corpus, args.documents)
+    both = read_texts(args.corpus, 2 * args.documents)
+    docs, unseen = both[: args.documents], both[args.documents :]
     megabytes = sum(len(d.encode("utf-8")) for d in docs) / 1e6
     print(f"{len(docs)} documents, {megabytes:.1f} MB of UTF-8, {args.repeats} repeats, {os.cpu_count()} cores\n")
-    time_vectorizers(docs, args.repeats)
+    time_vectorizers(docs, unseen, args.repeats)
     if not args.no_end_to_end:
         docs = read_texts(args.corpus, args.tag_documents)
         print(f"\nend to end: {len(docs)} documents")

@@ -20,7 +20,7 @@ def seed_texts(seed_records):
 
 @pytest.fixture(scope="session")
 def builtin_data():
-    from arclass.datasets import load_builtin
+    from arclass.io.labeled import load_builtin
 
     return load_builtin()
 

@@ -1,0 +1,278 @@
+"""TF-IDF features of Arabic text, compatible with scikit-learn.
+
+:class:`ArabicTfidfVectorizer` gives the same matrix as scikit-learn's
+``TfidfVectorizer(analyzer=vectorizer.build_analyzer(), ...)`` with the same
+settings, but faster (:mod:`arclass.model.counting`). It imports neither
+scikit-learn nor, until a sparse matrix is asked for, SciPy, so a saved
+tagger starts quickly.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from ..text.ngrams import Analyzer, char_wb_ngrams, word_ngrams
+from ..text.normalizer import Normalizer
+from ..text.tokenizer import Tokenizer
+from .counting import Counter, GrowingVocabulary
+from .estimator import Estimator, InstanceOf, Interval, Options, Pair, Param, RealNotInt
+from .sparse import SparseRows, count_pairs
+
+__all__ = ["ArabicTfidfVectorizer", "SparseRows"]
+
+_BOOL = (InstanceOf(bool),)
+
+
+class ArabicTfidfVectorizer(Estimator):
+    """Convert Arabic documents to a matrix of TF-IDF features.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str -> int
+        Column of each term; columns follow the sorted terms.
+    idf_ : ndarray of shape (n_features,)
+        Inverse document frequency of each term (ones without ``use_idf``).
+    n_features_in_ : int
+        Number of terms (same as ``len(vocabulary_)``).
+    """
+
+    #: Every parameter, once: __init__, validation, the docstring, what a
+    #: model file saves and the flags of ``arclass train`` all come from here.
+    parameters = (
+        Param("normalizer", None, (None, InstanceOf(Normalizer, "a Normalizer")),
+              "Character normalization; ``None`` means ``Normalizer()``.", flag=False),
+        Param("numbers", "placeholder", (Options("keep", "placeholder", "drop"),),
+              "Numbers as written, all as one placeholder token, or none."),
+        Param("stem", False, _BOOL,
+              "Light stemming (article, proclitics and frequent suffixes stripped).\n"
+              "It pools the written forms of a word but also merges unrelated\n"
+              "words (وزارة and زار)."),
+        Param("stop_words", None, (None, Options("arabic"), InstanceOf((list, tuple, frozenset, set), "a list of words")),
+              "Words dropped before counting (see :class:`~arclass.Tokenizer`);\n"
+              "``\"arabic\"`` needs the arabic-stopwords package.",
+              extra={"choices": ("arabic",)}),
+        Param("analyzer", "word", (Options("word", "char_wb"),),
+              "Count word n-grams, or character n-grams inside word boundaries\n"
+              "(of normalized words)."),
+        Param("ngram_range", (1, 1), (Pair(Interval(int, 1, 10)),),
+              "Lengths of the n-grams counted, in words or characters per ``analyzer``.",
+              type_doc="tuple (min_n, max_n)"),
+        Param("min_df", 1, (Interval(int, 1, None), Interval(RealNotInt, 0.0, 1.0)),
+              "Drop terms found in fewer documents (a float: a proportion of them)."),
+        Param("max_df", 1.0, (Interval(int, 1, None), Interval(RealNotInt, 0.0, 1.0)),
+              "Drop terms found in more documents (a float: a proportion of them)."),
+        Param("max_features", None, (None, Interval(int, 1, None)),
+              "Keep only the most frequent terms."),
+        Param("sublinear_tf", True, _BOOL,
+              "Use ``1 + log(tf)``: a word said ten times is not ten times the evidence."),
+        Param("use_idf", True, _BOOL, "Inverse document frequency weighting."),
+        Param("smooth_idf", True, _BOOL, "Smooth idf as scikit-learn does (one more document holding every term)."),
+        Param("norm", "l2", (Options("l2", "l1", None),), "Row normalization."),
+        Param("dtype", np.float64, (Options(np.float64, np.float32),), "Type of the matrix values.",
+              saved=False, flag=False),
+    )
+
+    # -- analysis -----------------------------------------------------------
+
+    def build_tokenizer(self) -> Tokenizer:
+        """The :class:`~arclass.Tokenizer` these parameters describe."""
+        return Tokenizer(
+            self.normalizer, numbers=self.numbers, stem=self.stem, stop_words=self.stop_words
+        )
+
+    def build_analyzer(self) -> Callable[[str], list[str]]:
+        """A callable from one document to its list of terms (n-grams)."""
+        self.validate_params()
+        tokenizer = self.build_tokenizer()
+        low, high = self.ngram_range
+        if self.analyzer == "word":
+            if (low, high) == (1, 1):
+                return tokenizer
+            return Analyzer(tokenizer, word_ngrams, (low, high))
+        return Analyzer(tokenizer, char_wb_ngrams, (low, high))
+
+    def analysis_params(self) -> tuple:
+        """The parameters that decide which terms a document has."""
+        return (self.normalizer, self.numbers, self.stem, self.stop_words, self.analyzer, tuple(self.ngram_range))
+
+    # -- fitting ------------------------------------------------------------
+
+    def fit(self, raw_documents: Iterable[str], y=None) -> "ArabicTfidfVectorizer":
+        """Learn the vocabulary and idf of ``raw_documents``."""
+        self._fit_rows(raw_documents)
+        return self
+
+    def fit_transform(self, raw_documents: Iterable[str], y=None):
+        """Learn vocabulary and idf; return the documents' TF-IDF matrix (CSR)."""
+        return self._fit_rows(raw_documents).tocsr()
+
+    def _fit_rows(self, raw_documents: Iterable[str]) -> SparseRows:
+        docs = _check_documents(raw_documents)
+        self.validate_params()
+        vocabulary = GrowingVocabulary()
+        counter = Counter(self.build_analyzer(), vocabulary, grow=True)
+        parts = [(rows + start, columns) for start, _, rows, columns in counter.occurrences(docs)]
+        if not vocabulary:
+            raise ValueError("empty vocabulary: the documents hold no words")
+        # Count once, in the final column order: each term's rank among the
+        # sorted terms, so that pruning keeps the columns sorted within rows.
+        terms = list(vocabulary)
+        by_rank = np.fromiter(map(vocabulary.__getitem__, sorted(terms)), np.int64, len(terms))
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[by_rank] = np.arange(len(terms))
+        rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, np.int64)
+        columns = rank[np.concatenate([c for _, c in parts])] if parts else np.zeros(0, np.int64)
+        counts = count_pairs(len(docs), rows, columns, len(terms))
+        del rows, columns, parts
+
+        df = np.bincount(counts.indices, minlength=len(terms))
+        keep = self._feature_mask(df, counts, len(docs))
+        # Nothing is learned until here: a failure above leaves no state.
+        final = np.cumsum(keep) - 1
+        final[~keep] = -1
+        kept = by_rank[keep].tolist()
+        self.vocabulary_ = dict(zip(map(terms.__getitem__, kept), range(len(kept))))
+        self.n_features_in_ = len(kept)
+        if self.use_idf:
+            n = float(len(docs) + self.smooth_idf)
+            self.idf_ = np.log(n / (df[keep] + self.smooth_idf)) + 1.0
+        else:
+            self.idf_ = np.ones(len(kept))
+
+        if not keep.all():
+            present = keep[counts.indices]
+            rows = counts.row_ids()[present]
+            indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
+            counts = SparseRows(indptr, counts.indices[present], counts.data[present], len(terms))
+        indices = final[counts.indices].astype(counts.indices.dtype)
+        kept_counts = SparseRows(counts.indptr, indices, counts.data, len(kept))
+
+        # What fit learned about raw pieces stays useful to transform.
+        if counter.pieces is not None:
+            counter.pieces.adopt(self.vocabulary_, final[rank])
+            counter.vocabulary, counter.grow = self.vocabulary_, False
+            counter.params = self.analysis_params()
+            self._counter = counter
+        else:
+            self.__dict__.pop("_counter", None)
+        return self._weight(kept_counts)
+
+    def _feature_mask(self, df: np.ndarray, counts: SparseRows, n_docs: int) -> np.ndarray:
+        high = self.max_df if isinstance(self.max_df, numbers.Integral) else self.max_df * n_docs
+        low = self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * n_docs
+        if high < low:
+            raise ValueError("ArabicTfidfVectorizer: max_df corresponds to fewer documents than min_df")
+        mask = (df <= high) & (df >= low)
+        if self.max_features is not None and mask.sum() > self.max_features:
+            tf = np.bincount(counts.indices, weights=counts.data, minlength=len(df))
+            candidates = np.flatnonzero(mask)
+            best = candidates[np.argsort(-tf[candidates], kind="stable")[: self.max_features]]
+            mask = np.zeros_like(mask)
+            mask[best] = True
+        if not mask.any():
+            raise ValueError("after pruning, no terms remain; try a lower min_df or a higher max_df")
+        return mask
+
+    # -- transforming -------------------------------------------------------
+
+    def transform(self, raw_documents: Iterable[str]):
+        """TF-IDF matrix (CSR) of ``raw_documents`` over the fitted vocabulary."""
+        return self.transform_rows(raw_documents).tocsr()
+
+    def transform_rows(self, raw_documents: Iterable[str]) -> SparseRows:
+        """Like :meth:`transform`, as numpy CSR parts (no SciPy needed)."""
+        self._check_fitted("vocabulary_")
+        self.validate_params()
+        docs = _check_documents(raw_documents)
+        return self._weight(self._transform_counter().count(docs))
+
+    def _transform_counter(self) -> Counter:
+        """The counter over ``vocabulary_``, kept between calls for what it learns."""
+        counter = self.__dict__.get("_counter")
+        params = self.analysis_params()
+        if counter is None or counter.vocabulary is not self.vocabulary_ or counter.params != params:
+            counter = Counter(self.build_analyzer(), self.vocabulary_, grow=False)
+            self._counter = counter
+        counter.params = params
+        return counter
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_counter"}
+
+    def _weight(self, counts: SparseRows) -> SparseRows:
+        data = counts.data.astype(self.dtype, copy=True)
+        if self.sublinear_tf:
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf_[counts.indices]
+        if self.norm is not None:
+            rows = counts.row_ids()
+            if self.norm == "l2":
+                norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.n_rows))
+            else:
+                norms = np.bincount(rows, weights=np.abs(data), minlength=counts.n_rows)
+            norms[norms == 0.0] = 1.0
+            data /= norms[rows]
+        return SparseRows(counts.indptr, counts.indices, data, counts.n_features)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The terms, in column order."""
+        self._check_fitted("vocabulary_")
+        names = np.empty(len(self.vocabulary_), dtype=object)
+        for term, column in self.vocabulary_.items():
+            names[column] = term
+        return names
+
+    # -- saving -------------------------------------------------------------
+
+    def saved_params(self) -> dict[str, Any]:
+        """The parameters a model file records, as JSON values."""
+        params = {p.name: getattr(self, p.name) for p in self.parameters if p.saved}
+        params["ngram_range"] = list(params["ngram_range"])
+        if params["stop_words"] is not None:
+            # The words themselves: a model must not change when a stop-word package does.
+            params["stop_words"] = sorted(self.build_tokenizer().stop_word_set)
+        if params["normalizer"] is not None:
+            params["normalizer"] = params["normalizer"].__getstate__()
+        return params
+
+    @classmethod
+    def from_saved_params(cls, params: dict[str, Any]) -> "ArabicTfidfVectorizer":
+        """The inverse of :meth:`saved_params`; ``ValueError`` for anything not allowed."""
+        if not isinstance(params, dict):
+            raise ValueError("vectorizer parameters must be an object")
+        params = dict(params)
+        saved = {p.name for p in cls.parameters if p.saved}
+        unknown = set(params) - saved
+        if unknown:
+            raise ValueError(f"unknown vectorizer parameters {sorted(unknown)}")
+        normalizer = params.get("normalizer")
+        if normalizer is not None:
+            options = set(Normalizer().__getstate__())
+            if not isinstance(normalizer, dict) or set(normalizer) - options:
+                raise ValueError("bad normalizer options")
+            if not all(isinstance(v, bool) for v in normalizer.values()):
+                raise ValueError("normalizer options must be true or false")
+            params["normalizer"] = Normalizer(**normalizer)
+        if isinstance(params.get("ngram_range"), list):
+            params["ngram_range"] = tuple(params["ngram_range"])
+        stop = params.get("stop_words")
+        if isinstance(stop, list) and not all(isinstance(w, str) for w in stop):
+            raise ValueError("stop_words must be a list of words")
+        vectorizer = cls(**params)
+        vectorizer.validate_params()
+        return vectorizer
+
+
+def _check_documents(raw_documents) -> list[str]:
+    if isinstance(raw_documents, str):
+        raise ValueError("expected an iterable of documents, got a single string")
+    docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, str):
+            raise TypeError(f"document {i} is {type(doc).__name__}, not str")
+    return docs

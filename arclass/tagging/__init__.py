@@ -1,0 +1,12 @@
+"""The tagging stage: records in, result dicts out, here, in worker processes or on Dask.
+
+Built on the model and io stages. :mod:`~arclass.tagging.dask` needs
+``arclass[dask]`` and is not imported here.
+"""
+
+from .local import WorkerError, tag_batches, tag_records
+from .options import TagOptions, parse_thresholds
+from .results import RESULT_KEYS, tag_batch
+
+__all__ = ["tag_batch", "tag_batches", "tag_records", "TagOptions", "parse_thresholds", "RESULT_KEYS",
+           "WorkerError"]
