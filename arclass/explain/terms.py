@@ -23,6 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..text.ngrams import word_term
 from ..model.contributions import LabelExplanation, explain, label_explanations, split_terms
 
 __all__ = ["LabelExplanation", "TermMap", "explain", "label_explanations", "split_terms", "format_explanations"]
@@ -153,8 +154,10 @@ def _occurrences(
                 gram = words[j : j + n]
                 term = " ".join(t for t, _ in gram)
                 out.setdefault(term, []).append(tuple(dict.fromkeys(i for _, i in gram)))
-    elif analyzer == "char_wb":
+    elif analyzer in ("char_wb", "word+char_wb"):
         for token, i in words:
+            if analyzer == "word+char_wb":
+                out.setdefault(word_term(token), []).append((i,))
             padded = f" {token} "
             for n in range(low, high + 1):
                 for j in range(len(padded) - n + 1):

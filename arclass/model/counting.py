@@ -13,11 +13,11 @@ term as a string.
 from __future__ import annotations
 
 from itertools import compress, repeat
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..text.ngrams import Analyzer, char_wb_ngrams
+from ..text.ngrams import PER_WORD, Analyzer
 from ..text.pieces import _grown, _Pieces, _PieceTable, _ranges, _text_batches
 from ..text.tokenizer import CACHE_SIZE, Tokenizer, drop_noise
 from .sparse import SparseRows, count_pairs
@@ -49,17 +49,17 @@ class _PieceColumns:
     for a piece that yields several terms, whose columns are expansion
     ``k``: ``grams[starts[k]:starts[k] + lengths[k]]`` (-1 there: a term
     dropped from the vocabulary). The terms of a piece are its words, or
-    with ``char_range`` the character n-grams of its words
-    (``analyzer="char_wb"``), which never cross a word. With ``grow``,
+    with ``expand`` what it makes of them (character n-grams within words,
+    which never cross a word; see :data:`arclass.text.ngrams.PER_WORD`). With ``grow``,
     unseen terms get new columns in ``vocabulary`` (a :class:`GrowingVocabulary`).
     """
 
     def __init__(self, tokenizer: Tokenizer, vocabulary: dict[str, int], grow: bool,
-                 char_range: tuple[int, int] | None = None) -> None:
+                 expand: Callable[[Sequence[str]], list[str]] | None = None) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.grow = grow
-        self.char_range = char_range
+        self.expand_terms = expand
         self.table = _PieceTable()
         self._clear_expansions()
 
@@ -87,10 +87,10 @@ class _PieceColumns:
         lines, stems, words = tokenizer.fold_pieces(joined, n)
         values = np.full(n, -1, dtype=np.int64)
         terms_of = tokenizer.terms_of_folded
-        if self.char_range is not None:
-            grams = self.char_range
+        if self.expand_terms is not None:
+            expand = self.expand_terms
             for i, (line, stem, word) in enumerate(zip(lines, stems, words.tolist())):
-                values[i] = self._columns_of(char_wb_ngrams((stem,) if word else terms_of(line), grams))
+                values[i] = self._columns_of(expand((stem,) if word else terms_of(line)))
             return values
         which = np.flatnonzero(words)
         terms = compress(stems, words.tolist())
@@ -151,8 +151,8 @@ class _PieceColumns:
 class Counter:
     """Counts the terms of documents over a vocabulary.
 
-    Word unigrams and character n-grams within words go through
-    :class:`_PieceColumns`; word n-grams are built as strings first. With ``grow``, unseen
+    Word unigrams and per-word expansions (character n-grams within words)
+    go through :class:`_PieceColumns`; word n-grams are built as strings first. With ``grow``, unseen
     terms get new columns (``vocabulary`` must then be a
     :class:`GrowingVocabulary`); otherwise they are dropped.
     """
@@ -167,8 +167,8 @@ class Counter:
         analyzer = self.analyzer
         if isinstance(analyzer, Tokenizer):
             self.pieces = _PieceColumns(analyzer, self.vocabulary, self.grow)
-        elif isinstance(analyzer, Analyzer) and analyzer.expand is char_wb_ngrams:
-            self.pieces = _PieceColumns(analyzer.tokenizer, self.vocabulary, self.grow, analyzer.ngram_range)
+        elif isinstance(analyzer, Analyzer) and analyzer.expand in PER_WORD:
+            self.pieces = _PieceColumns(analyzer.tokenizer, self.vocabulary, self.grow, analyzer.expand_tokens)
         else:
             self.pieces = None
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..text.ngrams import Analyzer, char_wb_ngrams, word_ngrams
+from ..text.ngrams import Analyzer, char_wb_ngrams, word_ngrams, words_and_char_wb_ngrams
 from ..text.normalizer import Normalizer
 from ..text.tokenizer import Tokenizer
 from .counting import Counter, GrowingVocabulary
@@ -54,12 +54,16 @@ class ArabicTfidfVectorizer(Estimator):
               "Words dropped before counting (see :class:`~arclass.Tokenizer`);\n"
               "``\"arabic\"`` needs the arabic-stopwords package.",
               extra={"choices": ("arabic",)}),
-        Param("analyzer", "word", (Options("word", "char_wb"),),
-              "Count word n-grams, or character n-grams inside word boundaries\n"
-              "(of normalized words)."),
+        Param("analyzer", "word", (Options("word", "char_wb", "word+char_wb"),),
+              "Count word n-grams, character n-grams inside word boundaries (of\n"
+              "normalized words), or both: each word as a term ``[word]`` beside its\n"
+              "character n-grams (``ngram_range`` is then that of the characters)."),
         Param("ngram_range", (1, 1), (Pair(Interval(int, 1, 10)),),
               "Lengths of the n-grams counted, in words or characters per ``analyzer``.",
               type_doc="tuple (min_n, max_n)"),
+        Param("title_weight", 1, (Interval(int, 1, 10),),
+              "Count the terms of the first line (a headline, when the text starts\n"
+              "with one) this many times."),
         Param("min_df", 1, (Interval(int, 1, None), Interval(RealNotInt, 0.0, 1.0)),
               "Drop terms found in fewer documents (a float: a proportion of them)."),
         Param("max_df", 1.0, (Interval(int, 1, None), Interval(RealNotInt, 0.0, 1.0)),
@@ -92,11 +96,21 @@ class ArabicTfidfVectorizer(Estimator):
             if (low, high) == (1, 1):
                 return tokenizer
             return Analyzer(tokenizer, word_ngrams, (low, high))
-        return Analyzer(tokenizer, char_wb_ngrams, (low, high))
+        if self.analyzer == "char_wb":
+            return Analyzer(tokenizer, char_wb_ngrams, (low, high))
+        return Analyzer(tokenizer, words_and_char_wb_ngrams, (low, high))
 
     def analysis_params(self) -> tuple:
         """The parameters that decide which terms a document has."""
-        return (self.normalizer, self.numbers, self.stem, self.stop_words, self.analyzer, tuple(self.ngram_range))
+        return (self.normalizer, self.numbers, self.stem, self.stop_words, self.analyzer, tuple(self.ngram_range),
+                self.title_weight)
+
+    def _weighted(self, docs: list[str]) -> list[str]:
+        """The documents with their first line repeated ``title_weight`` times in all."""
+        if self.title_weight == 1:
+            return docs
+        extra = self.title_weight - 1
+        return [(doc.split("\n", 1)[0] + "\n") * extra + doc if "\n" in doc else doc for doc in docs]
 
     # -- fitting ------------------------------------------------------------
 
@@ -112,6 +126,7 @@ class ArabicTfidfVectorizer(Estimator):
     def _fit_rows(self, raw_documents: Iterable[str]) -> SparseRows:
         docs = _check_documents(raw_documents)
         self.validate_params()
+        docs = self._weighted(docs)
         vocabulary = GrowingVocabulary()
         counter = Counter(self.build_analyzer(), vocabulary, grow=True)
         parts = [(rows + start, columns) for start, _, rows, columns in counter.occurrences(docs)]
@@ -188,7 +203,7 @@ class ArabicTfidfVectorizer(Estimator):
         self._check_fitted("vocabulary_")
         self.validate_params()
         docs = _check_documents(raw_documents)
-        return self._weight(self._transform_counter().count(docs))
+        return self._weight(self._transform_counter().count(self._weighted(docs)))
 
     def _transform_counter(self) -> Counter:
         """The counter over ``vocabulary_``, kept between calls for what it learns."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .tokenizer import Tokenizer
 
-__all__ = ["word_ngrams", "char_wb_ngrams", "Analyzer"]
+__all__ = ["word_ngrams", "char_wb_ngrams", "words_and_char_wb_ngrams", "word_term", "Analyzer", "PER_WORD"]
 
 
 def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
@@ -27,6 +27,22 @@ def char_wb_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]
     return grams
 
 
+def word_term(token: str) -> str:
+    """A whole word as a term beside character n-grams: ``[word]`` (brackets never occur in tokens)."""
+    return f"[{token}]"
+
+
+def words_and_char_wb_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Each token as a whole word (:func:`word_term`), then the character n-grams of each."""
+    grams = [word_term(t) for t in tokens]
+    grams += char_wb_ngrams(tokens, ngram_range)
+    return grams
+
+
+#: The expansions whose terms each come from one token: they can be cached per raw piece.
+PER_WORD = (char_wb_ngrams, words_and_char_wb_ngrams)
+
+
 class Analyzer:
     """Tokenize, then expand into n-grams (a class so that it pickles)."""
 
@@ -37,3 +53,7 @@ class Analyzer:
 
     def __call__(self, doc: str) -> list[str]:
         return self.expand(self.tokenizer(doc), self.ngram_range)
+
+    def expand_tokens(self, tokens) -> list[str]:
+        """The terms of some tokens."""
+        return self.expand(list(tokens), self.ngram_range)
