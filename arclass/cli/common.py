@@ -136,6 +136,8 @@ def check_outputs(*paths: str | None) -> None:
 def text_output(path: str | None) -> Iterator:
     """stdout, or an atomic writer for ``path`` (renamed into place on success)."""
     if path in (None, "-"):
+        if sys.stdout is None:
+            raise UsageError("standard output is closed: give -o FILE")
         utf8_stdout()
         yield sys.stdout
         sys.stdout.flush()
@@ -153,7 +155,7 @@ def text_output(path: str | None) -> Iterator:
 
 def utf8_stdout() -> None:
     """Write UTF-8 to stdout whatever the locale (Arabic would not encode otherwise)."""
-    if (sys.stdout.encoding or "").lower().replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
+    if sys.stdout is not None and (sys.stdout.encoding or "").lower().replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
 
 

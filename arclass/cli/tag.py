@@ -123,7 +123,8 @@ def run(args) -> int:
                               max_wait=STREAM_WAIT if stream else None)
     to_stdout = args.output in (None, "-")
     tally = Tally()
-    progress = Progress(enabled=False if args.quiet or (to_stdout and sys.stdout.isatty()) else None)
+    progress = Progress(enabled=False if args.quiet or (to_stdout and sys.stdout is not None and sys.stdout.isatty())
+                        else None)
     try:
         with exit_on_signals(), text_output(args.output) as out:
             writer = make_writer(output_format, out, tagger.classes_, keep)

@@ -151,7 +151,7 @@ def _collect(future) -> list[dict[str, Any]]:
     try:
         return future.result()
     except (TerminatedWorkerError, BrokenProcessPool) as exc:
-        raise WorkerError(f"a worker process died ({' '.join(str(exc).split()[:12])}...)") from None
+        raise WorkerError("a worker process died unexpectedly (killed, or out of memory)") from None
 
 
 def _tag_in_workers(tagger, batches: Iterator[list[Record]], n_jobs: int, options: TagOptions):

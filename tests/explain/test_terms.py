@@ -197,9 +197,17 @@ def test_format_is_bidi_safe_and_in_logical_order(trained_tagger):
     assert "\u2068" not in text and "\u200f" not in text and "\u202b" not in text
     assert "هجوم" in text and "موجه" not in text  # written in logical order, not reversed
     assert "decision" in text and "intercept" in text
-    # The numbers shown add up (to rounding).
-    for e in explanations:
-        assert f"score {e.score:.3f}" in text
+    # The numbers shown add up (to rounding): decision = intercept + terms, and
+    # the terms listed plus "other" make the terms' total.
+    blocks = text.split("\n\n")[1:] if text.startswith("tags:") else text.split("\n\n")
+    assert len([b for b in blocks if b.strip()]) == len(explanations)
+    for e, block in zip(explanations, [b for b in blocks if b.strip()]):
+        assert f"score {e.score:.3f}" in block
+        decision, intercept, terms = map(float, re.search(
+            r"decision ([-+][\d.]+) = intercept ([-+][\d.]+) \+ terms ([-+][\d.]+)", block).groups())
+        assert decision == pytest.approx(intercept + terms, abs=0.0015)
+        listed = [float(x) for x in re.findall(r"^\s+(?:for|against|other)\s+([-+][\d.]+)", block, re.M)]
+        assert sum(listed) == pytest.approx(terms, abs=0.0005 * (len(listed) + 1))
 
 
 # -- the command -------------------------------------------------------------

@@ -87,10 +87,10 @@ def _header_change(**updates):
     [
         ("truncate", "truncated"),
         ("garbage", "not an arclass model file"),
-        ("tamper", "checksum"),
+        ("tamper", "MANIFEST"),
         ("version", "format version 99 is not supported"),
-        ("missing", "missing"),
-        ("pickle", "checksum|damaged"),
+        ("missing", "missing members"),
+        ("pickle", "holds object, expected float64"),
         ("labels", "label"),
     ],
 )
@@ -130,25 +130,137 @@ def test_damaged_files_give_clear_errors(model_path, tmp_path, damage, message):
         arclass.load(bad)
 
 
-def test_pickled_array_is_refused_even_with_matching_checksum(model_path, tmp_path):
+def _forge(src, dst, change, extra=()):
+    """Like _rewrite, then recompute the MANIFEST: what a deliberate forger would do."""
     import hashlib
 
-    buf = io.BytesIO()
-    np.save(buf, np.array([print], dtype=object), allow_pickle=True)
-    payload = buf.getvalue()
-    bad = tmp_path / "bad.arclass"
+    members = {}
+    with zipfile.ZipFile(src) as zin:
+        for name in zin.namelist():
+            if name != "MANIFEST":
+                data = change(name, zin.read(name))
+                if data is not None:
+                    members[name] = data if isinstance(data, bytes) else data.encode()
+    manifest = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in members.items())
+    with zipfile.ZipFile(dst, "w") as zout:
+        for name, data in [*members.items(), ("MANIFEST", manifest.encode()), *extra]:
+            zout.writestr(name, data)
 
+
+def _npy(array, **kwargs):
+    buf = io.BytesIO()
+    np.save(buf, array, **kwargs)
+    return buf.getvalue()
+
+
+def test_pickled_array_is_refused_even_with_matching_checksum(model_path, tmp_path):
+    payload = _npy(np.array([print], dtype=object), allow_pickle=True)
+    bad = tmp_path / "bad.arclass"
+    _forge(model_path, bad, lambda name, data: payload if name == "idf.npy" else data)
+    with pytest.raises(ModelFileError, match="idf.npy holds object, expected float64"):
+        arclass.load(bad)
+
+
+def test_an_edited_model_json_is_refused(model_path, tmp_path):
+    bad = tmp_path / "bad.arclass"
+    _rewrite(model_path, bad, _header_change(thresholds=[0.0, 0.0, 0.0]))
+    with pytest.raises(ModelFileError, match="does not match the MANIFEST"):
+        arclass.load(bad)
+
+
+@pytest.mark.parametrize("updates, message", [
+    ({"thresholds": [1.5, 0.5, 0.5]}, "thresholds must lie between 0 and 1"),
+    ({"intercept": [float("nan"), 0.0, 0.0]}, "one finite number per label"),
+    ({"labels": ["oil", "oil", "security"]}, "repeats a label"),
+    ({"labels": ["x" * 500, "oil", "security"]}, "no valid label list"),
+    ({"n_features": 10**12}, "no valid n_features"),
+    ({"n_features": 7}, "idf.npy has shape"),
+    ({"label_type": "object"}, "unknown label_type"),
+])
+def test_forged_headers_are_refused_before_any_array_is_read(model_path, tmp_path, updates, message):
+    bad = tmp_path / "bad.arclass"
+    _forge(model_path, bad, _header_change(**updates))
+    with pytest.raises(ModelFileError, match=message):
+        arclass.load(bad)
+
+
+def test_forged_vectorizer_parameters_are_refused(model_path, tmp_path):
     def change(name, data):
-        if name == "idf.npy":
-            return payload
         if name == "model.json":
             header = json.loads(data)
-            header["files"]["idf.npy"] = hashlib.sha256(payload).hexdigest()
+            header["vectorizer"]["ngram_range"] = [1, 100000]
             return json.dumps(header)
         return data
 
-    _rewrite(model_path, bad, change)
-    with pytest.raises(ModelFileError, match="damaged"):
+    bad = tmp_path / "bad.arclass"
+    _forge(model_path, bad, change)
+    with pytest.raises(ModelFileError, match="parameter 'ngram_range' must be"):
+        arclass.load(bad)
+
+
+@pytest.mark.parametrize("name", ["extra.txt", "../x", "/abs", "model.json"])
+def test_unexpected_members_are_refused(model_path, tmp_path, name):
+    bad = tmp_path / "bad.arclass"
+    with pytest.warns(UserWarning) if name == "model.json" else _no_warning():
+        _forge(model_path, bad, lambda n, d: d, extra=[(name, b"{}")])
+    with pytest.raises(ModelFileError, match="repeats a member" if name == "model.json" else "unexpected or missing"):
+        arclass.load(bad)
+
+
+class _no_warning:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_deeply_nested_json_is_refused(model_path, tmp_path):
+    bad = tmp_path / "bad.arclass"
+    deep = "[" * 100_000 + "]" * 100_000
+
+    def change(name, data):
+        if name == "model.json":
+            header = json.loads(data)
+            return json.dumps(header)[:-1] + ', "deep": ' + deep + "}"
+        return data
+
+    _forge(model_path, bad, change)
+    with pytest.raises(ModelFileError, match="nested too deeply"):
+        arclass.load(bad)
+
+
+def test_a_huge_member_is_refused_before_it_is_read(model_path, tmp_path):
+    # 600 MB of vocabulary that compresses to under 1 MB: refused from the
+    # directory entry, without inflating it.
+    import tracemalloc
+
+    bad = tmp_path / "bad.arclass"
+    with zipfile.ZipFile(model_path) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            if name == "vocabulary.json":
+                with zout.open(name, "w", force_zip64=True) as member:
+                    chunk = b" " * (1 << 20)
+                    for _ in range(600):
+                        member.write(chunk)
+            else:
+                zout.writestr(name, zin.read(name))
+    assert bad.stat().st_size < 5 << 20
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match="vocabulary.json is implausibly large"):
+        arclass.load(bad)
+    assert tracemalloc.get_traced_memory()[1] < 100 << 20
+    tracemalloc.stop()
+
+
+def test_an_array_header_declaring_a_huge_shape_is_refused(model_path, tmp_path):
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(3))
+    header["shape"] = (10**12,)
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, header)
+    bad = tmp_path / "bad.arclass"
+    _forge(model_path, bad, lambda name, data: buf.getvalue() if name == "idf.npy" else data)
+    with pytest.raises(ModelFileError, match=r"idf.npy has shape \(1000000000000,\)"):
         arclass.load(bad)
 
 
