@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO, Any, Sequence
+from typing import IO, Any, Callable, Sequence
 
 __all__ = ["Tally", "Progress", "exit_on_signals"]
 
@@ -42,11 +42,16 @@ class Progress:
     """A one-line progress report (records done and failed, rate, elapsed) redrawn on a terminal.
 
     Draws nothing unless ``enabled`` (by default: ``stream`` is a terminal),
-    and nothing in the first ``delay`` seconds.
+    and nothing in the first ``delay`` seconds. With ``total`` (bytes of
+    input) and ``read`` (a function giving the bytes read so far), it also
+    shows the share done and the time left.
     """
 
     def __init__(self, stream: IO[str] | None = None, enabled: bool | None = None,
-                 interval: float = 0.25, delay: float = 1.0) -> None:
+                 interval: float = 0.25, delay: float = 1.0, total: int | None = None,
+                 read: Callable[[], int] | None = None) -> None:
+        self.total = total
+        self.read = read
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             isatty = getattr(self.stream, "isatty", None)
@@ -68,6 +73,10 @@ class Progress:
             elapsed = now - self.started
             failures = f" ({self.failed:,} failed)" if self.failed else ""
             line = f"{self.done:,} records{failures}  {self.done / elapsed:,.0f}/s  {_clock(elapsed)}"
+            if self.total and self.read is not None:
+                share = min(1.0, self.read() / self.total)
+                left = elapsed * (1 - share) / share if share > 0 else 0.0
+                line = f"{100 * share:3.0f}%  {line}  ETA {_clock(left)}"
             self.stream.write("\r" + line.ljust(self.width))
             self.stream.flush()
             self.width = len(line)

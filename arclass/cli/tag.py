@@ -123,8 +123,11 @@ def run(args) -> int:
                               max_wait=STREAM_WAIT if stream else None)
     to_stdout = args.output in (None, "-")
     tally = Tally()
+    from ..io.sources import BYTES_READ, input_size
+
     progress = Progress(enabled=False if args.quiet or (to_stdout and sys.stdout is not None and sys.stdout.isatty())
-                        else None)
+                        else None, total=input_size(args.inputs or ["-"], args.glob),
+                        read=lambda: BYTES_READ[0])
     try:
         with exit_on_signals(), text_output(args.output) as out:
             writer = make_writer(output_format, out, tagger.classes_, keep)

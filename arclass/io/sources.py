@@ -21,7 +21,7 @@ from .decoding import DecodeError, decode, newline_bytes, sniff
 
 __all__ = [
     "open_source", "source_name", "read_problem", "READ_ERRORS", "detect_format", "iter_files",
-    "Line", "decoded_lines", "STDIN", "EXTENSIONS",
+    "Line", "decoded_lines", "STDIN", "EXTENSIONS", "BYTES_READ", "input_size",
 ]
 
 STDIN = "<stdin>"
@@ -60,6 +60,43 @@ def _with_head(stream: BinaryIO, n: int = 4) -> tuple[bytes, BinaryIO]:
     return head, io.BufferedReader(_Prepended(head, stream), _CHUNK)
 
 
+class _Metered(io.RawIOBase):
+    """A raw file that counts the bytes read from it into :data:`BYTES_READ`."""
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        BYTES_READ[0] += n or 0
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+#: Bytes read so far from input files opened by path (compressed bytes for gzip):
+#: with :func:`input_size`, the share of a run that is done.
+BYTES_READ = [0]
+
+
+def input_size(inputs, glob: str = "*.txt") -> int | None:
+    """Bytes of the input files (folders walked), or None when stdin is among them."""
+    total = 0
+    for item in inputs:
+        if item == "-":
+            return None
+        if os.path.isdir(item):
+            total += sum(os.path.getsize(p) for p, error in iter_files(item, glob) if error is None)
+        else:
+            total += os.path.getsize(item)
+    return total
+
+
 def open_source(source, stack: ExitStack) -> tuple[bytes, BinaryIO]:
     """The first bytes and a binary stream of ``source``, gunzipped if need be."""
     if source == "-":
@@ -70,7 +107,7 @@ def open_source(source, stack: ExitStack) -> tuple[bytes, BinaryIO]:
         except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
             stream = sys.stdin.buffer  # a stand-in stdin with no file descriptor
     elif isinstance(source, (str, os.PathLike)):
-        stream = stack.enter_context(open(source, "rb"))
+        stream = stack.enter_context(_Metered(open(source, "rb", buffering=0)))
     else:
         stream = source
     head, stream = _with_head(stream)
