@@ -13,21 +13,32 @@ model use numpy only; scikit-learn is imported when a model is trained.
 """
 
 from ._version import __version__
-from .model.bundled import load
-from .model.modelfile import ModelFileError
-from .model.tagger import TopicTagger
-from .model.vectorizer import ArabicTfidfVectorizer
-from .text.normalizer import Normalizer, normalize
-from .text.tokenizer import Tokenizer, tokenize
 
-__all__ = [
-    "Normalizer",
-    "normalize",
-    "Tokenizer",
-    "tokenize",
-    "ArabicTfidfVectorizer",
-    "TopicTagger",
-    "ModelFileError",
-    "load",
-    "__version__",
-]
+#: Where each public name lives. Imported on first use (PEP 562), so that
+#: ``arclass.cli`` can set up the process (one BLAS thread) before numpy loads.
+_PUBLIC = {
+    "Normalizer": "text.normalizer",
+    "normalize": "text.normalizer",
+    "Tokenizer": "text.tokenizer",
+    "tokenize": "text.tokenizer",
+    "ArabicTfidfVectorizer": "model.vectorizer",
+    "TopicTagger": "model.tagger",
+    "ModelFileError": "model.modelfile",
+    "load": "model.bundled",
+}
+
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'arclass' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

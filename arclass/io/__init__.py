@@ -1,9 +1,7 @@
 """The io stage: decoding, sources, readers, writers, atomic outputs, labeled data.
 
-The bottom of the flow beside :mod:`arclass.text`: imports nothing else from arclass.
+The bottom of the flow beside :mod:`arclass.text`: imports nothing else from
+arclass. Import the modules themselves (``arclass.io.readers``...); this
+package imports none of them, so that writing a model file does not load the
+readers.
 """
-
-from .readers import INPUT_FORMATS, Record, read_inputs
-from .writers import OUTPUT_FORMATS, make_writer
-
-__all__ = ["Record", "read_inputs", "make_writer", "INPUT_FORMATS", "OUTPUT_FORMATS"]

@@ -133,14 +133,16 @@ class TopicTagger(Estimator):
                     f"(has {positives} of {len(texts)})"
                 )
 
-        probabilities = self._out_of_fold(texts, Y, self.vectorizer)
+        self._say(f"counting the terms of {len(texts)} documents")
+        vectorizer = clone(self.vectorizer)
+        counts, _ = vectorizer._count_terms(texts)  # once, for every fold and the final fit
+        probabilities = self._out_of_fold(counts, Y, self.vectorizer)
         if self.threshold == "cv":
             thresholds = [best_threshold(Y[:, k], probabilities[:, k]) for k in range(len(classes))]
         else:
             thresholds = [float(self.threshold)] * len(classes)
         self._say(f"fitting the final model on {len(texts)} documents")
-        vectorizer = clone(self.vectorizer)
-        features = vectorizer.fit_transform(texts)
+        features = vectorizer._fit_counts(counts).tocsr()
         coef, intercept = self._fit_linear(features, Y)
         # Learned state is set only once everything has succeeded.
         self.indicator_ = indicator
@@ -191,29 +193,17 @@ class TopicTagger(Estimator):
             return StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state).split(keys, keys)
         return KFold(self.cv, shuffle=True, random_state=self.random_state).split(keys)
 
-    def _folds(self, Y: np.ndarray):
-        from sklearn.model_selection import KFold, StratifiedKFold
-
-        # Stratify on the label combination, pooling combinations too rare to
-        # spread over the folds, so every fold sees every label.
-        keys = np.array(["|".join(map(str, np.flatnonzero(row))) for row in Y])
-        values, counts = np.unique(keys, return_counts=True)
-        rare = set(values[counts < self.cv])
-        keys = np.array([("rare" if key in rare else key) for key in keys])
-        if min(np.unique(keys, return_counts=True)[1]) >= self.cv:
-            return StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state).split(keys, keys)
-        return KFold(self.cv, shuffle=True, random_state=self.random_state).split(keys)
-
-    def _out_of_fold(self, texts: list[str], Y: np.ndarray, vectorizer) -> np.ndarray:
+    def _out_of_fold(self, counts, Y: np.ndarray, vectorizer) -> np.ndarray:
+        """Out-of-fold probabilities; each fold fits on rows of the counts made once for all."""
         from sklearn.base import clone
 
         probabilities = np.zeros(Y.shape)
         for fold, (train, test) in enumerate(self._folds(Y), 1):
             self._say(f"cross-validation fold {fold} of {self.cv} ({len(train)} documents)")
             fold_vectorizer = clone(vectorizer)
-            features = fold_vectorizer.fit_transform([texts[i] for i in train])
+            features = fold_vectorizer._fit_counts(counts, train).tocsr()
             coef, intercept = self._fit_linear(features, Y[train])
-            rows = fold_vectorizer.transform_rows([texts[i] for i in test])
+            rows = fold_vectorizer._transform_counts(counts, test)
             probabilities[test] = sigmoid(rows.dot(coef) + intercept)
         return probabilities
 

@@ -19,6 +19,7 @@ from ..text.normalizer import Normalizer
 from ..text.tokenizer import Tokenizer
 from .counting import Counter, GrowingVocabulary
 from .estimator import Estimator, InstanceOf, Interval, Options, Pair, Param, RealNotInt
+from ..text.pieces import _ranges
 from .sparse import SparseRows, count_pairs
 
 __all__ = ["ArabicTfidfVectorizer", "SparseRows"]
@@ -124,6 +125,24 @@ class ArabicTfidfVectorizer(Estimator):
         return self._fit_rows(raw_documents).tocsr()
 
     def _fit_rows(self, raw_documents: Iterable[str]) -> SparseRows:
+        counts, counter = self._count_terms(raw_documents)
+        rows = self._fit_counts(counts)
+        # What fit learned about raw pieces stays useful to transform.
+        if counter.pieces is not None:
+            counter.pieces.adopt(self.vocabulary_, self._term_columns[counts.rank])
+            counter.vocabulary, counter.grow = self.vocabulary_, False
+            counter.params = self.analysis_params()
+            self._counter = counter
+        else:
+            self.__dict__.pop("_counter", None)
+        return rows
+
+    def _count_terms(self, raw_documents: Iterable[str]) -> tuple["TermCounts", Counter]:
+        """Every term of every document counted once, over all the terms found, sorted.
+
+        A :class:`TopicTagger` counts its training texts once and fits each
+        cross-validation fold on rows of these counts (:meth:`_fit_counts`).
+        """
         docs = _check_documents(raw_documents)
         self.validate_params()
         docs = self._weighted(docs)
@@ -141,40 +160,33 @@ class ArabicTfidfVectorizer(Estimator):
         rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, np.int64)
         columns = rank[np.concatenate([c for _, c in parts])] if parts else np.zeros(0, np.int64)
         counts = count_pairs(len(docs), rows, columns, len(terms))
-        del rows, columns, parts
+        return TermCounts(counts, [terms[i] for i in by_rank.tolist()], rank), counter
 
-        df = np.bincount(counts.indices, minlength=len(terms))
-        keep = self._feature_mask(df, counts, len(docs))
+    def _fit_counts(self, counts: "TermCounts", rows: np.ndarray | None = None) -> SparseRows:
+        """Learn vocabulary and idf from ``rows`` of ``counts`` (all by default); their TF-IDF rows."""
+        self.validate_params()
+        part = counts.rows(rows)
+        n_docs = part.n_rows
+        df = np.bincount(part.indices, minlength=len(counts.terms))
+        keep = self._feature_mask(df, part, n_docs) & (df > 0)
         # Nothing is learned until here: a failure above leaves no state.
         final = np.cumsum(keep) - 1
         final[~keep] = -1
-        kept = by_rank[keep].tolist()
-        self.vocabulary_ = dict(zip(map(terms.__getitem__, kept), range(len(kept))))
+        kept = np.flatnonzero(keep).tolist()
+        self.vocabulary_ = dict(zip(map(counts.terms.__getitem__, kept), range(len(kept))))
         self.n_features_in_ = len(kept)
         if self.use_idf:
-            n = float(len(docs) + self.smooth_idf)
+            n = float(n_docs + self.smooth_idf)
             self.idf_ = np.log(n / (df[keep] + self.smooth_idf)) + 1.0
         else:
             self.idf_ = np.ones(len(kept))
+        self._term_columns = final
+        self.__dict__.pop("_counter", None)
+        return self._weight(_select_columns(part, final, len(kept)))
 
-        if not keep.all():
-            present = keep[counts.indices]
-            rows = counts.row_ids()[present]
-            indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-            np.cumsum(np.bincount(rows, minlength=len(docs)), out=indptr[1:])
-            counts = SparseRows(indptr, counts.indices[present], counts.data[present], len(terms))
-        indices = final[counts.indices].astype(counts.indices.dtype)
-        kept_counts = SparseRows(counts.indptr, indices, counts.data, len(kept))
-
-        # What fit learned about raw pieces stays useful to transform.
-        if counter.pieces is not None:
-            counter.pieces.adopt(self.vocabulary_, final[rank])
-            counter.vocabulary, counter.grow = self.vocabulary_, False
-            counter.params = self.analysis_params()
-            self._counter = counter
-        else:
-            self.__dict__.pop("_counter", None)
-        return self._weight(kept_counts)
+    def _transform_counts(self, counts: "TermCounts", rows: np.ndarray) -> SparseRows:
+        """TF-IDF rows of ``rows`` of ``counts``, over what :meth:`_fit_counts` learned from the same counts."""
+        return self._weight(_select_columns(counts.rows(rows), self._term_columns, len(self.vocabulary_)))
 
     def _feature_mask(self, df: np.ndarray, counts: SparseRows, n_docs: int) -> np.ndarray:
         high = self.max_df if isinstance(self.max_df, numbers.Integral) else self.max_df * n_docs
@@ -216,7 +228,7 @@ class ArabicTfidfVectorizer(Estimator):
         return counter
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_counter"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_counter", "_term_columns")}
 
     def _weight(self, counts: SparseRows) -> SparseRows:
         data = counts.data.astype(self.dtype, copy=True)
@@ -281,6 +293,39 @@ class ArabicTfidfVectorizer(Estimator):
         vectorizer = cls(**params)
         vectorizer.validate_params()
         return vectorizer
+
+
+class TermCounts:
+    """Term counts of documents over all the terms they hold: ``counts`` (CSR, columns in
+    the order of the sorted ``terms``), and ``rank``, each term's column by first sight."""
+
+    def __init__(self, counts: SparseRows, terms: list[str], rank: np.ndarray) -> None:
+        self.counts, self.terms, self.rank = counts, terms, rank
+
+    def rows(self, which: np.ndarray | None) -> SparseRows:
+        """The counts of documents ``which`` (all when None), in that order."""
+        counts = self.counts
+        if which is None:
+            return counts
+        which = np.asarray(which, dtype=np.int64)
+        starts, ends = counts.indptr[which], counts.indptr[which + 1]
+        lengths = ends - starts
+        indptr = np.zeros(len(which) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        take = _ranges(starts, lengths) if len(which) else np.zeros(0, np.int64)
+        return SparseRows(indptr, counts.indices[take], counts.data[take], counts.n_features)
+
+
+def _select_columns(counts: SparseRows, columns: np.ndarray, width: int) -> SparseRows:
+    """``counts`` with column ``c`` renamed ``columns[c]``, and those renamed -1 dropped."""
+    new = columns[counts.indices]
+    present = new >= 0
+    if present.all():
+        return SparseRows(counts.indptr, new.astype(counts.indices.dtype), counts.data, width)
+    rows = counts.row_ids()[present]
+    indptr = np.zeros(counts.n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=counts.n_rows), out=indptr[1:])
+    return SparseRows(indptr, new[present].astype(counts.indices.dtype), counts.data[present], width)
 
 
 def _check_documents(raw_documents) -> list[str]:

@@ -144,3 +144,20 @@ def test_errors():
         ArabicTfidfVectorizer(analyzer="char").fit(["نص"])
     with pytest.raises(ValueError, match="ngram_range"):
         ArabicTfidfVectorizer(ngram_range=(2, 1)).fit(["نص"])
+
+
+@pytest.mark.parametrize("params", [{}, {"analyzer": "char_wb", "ngram_range": (3, 4)}, {"min_df": 2},
+                                    {"max_features": 50, "title_weight": 2}])
+def test_fitting_on_rows_of_counts_equals_fitting_on_those_texts(corpus, params):
+    # How TopicTagger cross-validates: the texts are counted once, each fold fits on rows.
+    import numpy as np
+
+    counts, _ = ArabicTfidfVectorizer(**params)._count_terms(corpus)
+    train, test = np.arange(0, len(corpus), 2), np.arange(1, len(corpus), 2)
+    folded = ArabicTfidfVectorizer(**params)
+    got = folded._fit_counts(counts, train).tocsr()
+    direct = ArabicTfidfVectorizer(**params)
+    expected = direct.fit_transform([corpus[i] for i in train])
+    assert folded.vocabulary_ == direct.vocabulary_
+    assert_same(got, expected)
+    assert_same(folded._transform_counts(counts, test).tocsr(), direct.transform([corpus[i] for i in test]))
