@@ -52,6 +52,8 @@ def parse_variant(spec: str) -> tuple[str, dict, dict]:
             parsed = tuple(int(v) for v in value.split("-"))
         elif value in ("True", "False"):
             parsed = value == "True"
+        elif value == "None":
+            parsed = None
         else:
             try:
                 parsed = int(value)
