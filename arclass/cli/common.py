@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 __all__ = ["EXIT_OK", "EXIT_FAILED_RECORDS", "EXIT_USAGE", "UsageError", "add_input_args", "add_model_arg",
-           "input_records", "text_fields", "check_outputs", "text_output", "load_model", "utf8_stdout"]
+           "input_records", "input_batches", "text_fields", "check_outputs", "text_output", "load_model", "utf8_stdout"]
 
 EXIT_OK, EXIT_FAILED_RECORDS, EXIT_USAGE = 0, 1, 2
 
@@ -80,24 +80,46 @@ def check_inputs(inputs: Sequence[str], glob: str = "*.txt") -> list[str]:
 
 def input_records(args, keep_fields: Sequence[str] = ()):
     """The records of the verb's inputs (lazily), after checking every input flag."""
-    from ..io.readers import DEFAULT_MAX_CHARS, read_inputs
+    from ..io.inputs import read_inputs
+
+    inputs, options = _read_options(args, keep_fields)
+    records = _reading(read_inputs, inputs, options)
+    return _warn_if_jsonl(records) if "-" in inputs and options["format"] is None else records
+
+
+def input_batches(args, keep_fields: Sequence[str], size: int):
+    """The inputs as :func:`~arclass.io.inputs.read_batches` gives them, checked as :func:`input_records`."""
+    from ..io.inputs import LineBatch, read_batches
+
+    inputs, options = _read_options(args, keep_fields)
+    batches = _reading(read_batches, inputs, options, size)
+    if "-" not in inputs or options["format"] is not None:
+        return batches
+    return (batch if isinstance(batch, LineBatch) else list(_warn_if_jsonl(batch)) for batch in batches)
+
+
+def _read_options(args, keep_fields: Sequence[str]) -> tuple[list[str], dict]:
+    from ..io.readers import DEFAULT_MAX_CHARS
 
     max_chars = DEFAULT_MAX_CHARS if args.max_chars is None else args.max_chars
     if max_chars < 1:
         raise UsageError("--max-chars must be at least 1")
-    format = getattr(args, "input_format", None)
-    inputs = check_inputs(args.inputs, getattr(args, "glob", "*.txt"))
+    glob = getattr(args, "glob", "*.txt")
+    inputs = check_inputs(args.inputs, glob)
+    return inputs, dict(
+        format=getattr(args, "input_format", None), glob=glob, encoding=args.encoding,
+        text_field=text_fields(getattr(args, "text_field", "text")), id_field=getattr(args, "id_field", "id"),
+        keep_fields=keep_fields, max_chars=max_chars, delimiter=_delimiter(getattr(args, "delimiter", None)))
+
+
+def _reading(read, inputs: list[str], options: dict, *args):
+    """``read(inputs, *args, **options)``; a bad encoding or option (checked at once) is a usage error."""
     try:
-        records = read_inputs(
-            inputs, format=format, glob=getattr(args, "glob", "*.txt"), encoding=args.encoding,
-            text_field=text_fields(getattr(args, "text_field", "text")),
-            id_field=getattr(args, "id_field", "id"), keep_fields=keep_fields, max_chars=max_chars,
-            delimiter=_delimiter(getattr(args, "delimiter", None)))
+        return read(inputs, *args, **options)
     except LookupError:
-        raise UsageError(f"unknown encoding {args.encoding!r}") from None
+        raise UsageError(f"unknown encoding {options['encoding']!r}") from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return _warn_if_jsonl(records) if "-" in inputs and format is None else records
 
 
 def _delimiter(value: str | None) -> str | None:

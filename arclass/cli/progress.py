@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO, Any, Callable, Sequence
+from typing import IO, Callable
 
 __all__ = ["Tally", "Progress", "exit_on_signals"]
 
@@ -20,9 +20,9 @@ class Tally:
     def tagged(self) -> int:
         return self.read - self.failed
 
-    def add(self, results: Sequence[dict[str, Any]]) -> None:
-        self.read += len(results)
-        self.failed += sum(r["error"] is not None for r in results)
+    def add(self, count: int, failed: int) -> None:
+        self.read += count
+        self.failed += failed
 
     def summary(self) -> str:
         seconds = time.monotonic() - self.started

@@ -6,11 +6,12 @@ import io
 import os
 import stat
 import sys
-from itertools import chain, islice
+from itertools import chain
 from typing import Sequence
 
 from .common import (
-    EXIT_FAILED_RECORDS, EXIT_OK, UsageError, add_input_args, add_model_arg, check_outputs, input_records,
+    EXIT_FAILED_RECORDS, EXIT_OK, UsageError, add_input_args, add_model_arg, check_outputs, input_batches,
+    input_records,
     load_model, text_output,
 )
 
@@ -64,18 +65,25 @@ def _missing_text(record) -> bool:
     return error.startswith("no '") and (error.endswith(" field") or " column (columns:" in error)
 
 
-def checked_first_batch(records, size: int):
-    """``records``, after making sure the first batch is not all missing its text field.
+def checked_first_batch(batches):
+    """``batches``, after making sure the first is not all missing its text field.
 
     A misnamed ``--text-field`` (or a CSV split on the wrong delimiter) would
     otherwise give an error record per row: it is one usage error instead.
+    The first batch is parsed here to see (its records stand in for it).
     """
-    records = iter(records)
-    first = list(islice(records, size))
+    from ..io.inputs import LineBatch
+
+    batches = iter(batches)
+    first = next(batches, None)
+    if first is None:
+        return iter(())
+    if isinstance(first, LineBatch):
+        first = first.records()
     if first and all(_missing_text(r) for r in first):
         raise UsageError(f"{first[0].error} in each of the first {len(first)} records (the first is "
                          f"{first[0].id}); see --text-field (and --delimiter)")
-    return chain(first, records)
+    return chain([first], batches)
 
 
 def _capped_jobs(jobs: int, quiet: bool) -> int:
@@ -90,8 +98,8 @@ def _capped_jobs(jobs: int, quiet: bool) -> int:
 
 
 def run(args) -> int:
-    from ..io.writers import format_for_path, make_writer
-    from ..tagging.local import WorkerError, tag_batches
+    from ..io.writers import format_for_path, make_formatter
+    from ..tagging.local import WorkerError, record_batches, tag_formatted
     from ..tagging.options import DEFAULT_BATCH_SIZE, TagOptions, parse_thresholds
     from .progress import Progress, Tally, exit_on_signals
 
@@ -100,27 +108,30 @@ def run(args) -> int:
         if value is not None and value < 1:
             raise UsageError(f"{flag} must be at least 1")
     jobs = _capped_jobs(args.jobs, args.quiet)
+    if args.dask_scheduler and args.jobs != 1:
+        raise UsageError("--jobs and --dask-scheduler exclude each other: the cluster's workers do the work")
     output_format = args.format or format_for_path(args.output) or "jsonl"
     check_outputs(args.output)
     keep = [f.strip() for spec in args.keep_fields for f in spec.split(",") if f.strip()]
-    records = input_records(args, keep)
+    stream = _reads_a_stream(args.inputs)
+    # A stream's records are read by a thread and batched by time (its first
+    # batch may be long in coming); files go to the workers as raw lines.
+    batches = (record_batches(input_records(args, keep), batch_size, STREAM_WAIT) if stream
+               else input_batches(args, keep, batch_size))
     tagger = load_model(args.model)
     try:
         options = TagOptions(thresholds=parse_thresholds(args.threshold, tagger.classes_), top_k=args.top_k,
                              max_chars=args.max_chars or TagOptions().max_chars).check(tagger)
-        make_writer(output_format, io.StringIO(), tagger.classes_, keep)
+        formatter = make_formatter(output_format, tagger.classes_, keep)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    stream = _reads_a_stream(args.inputs)
-    if not stream:  # a stream's first batch may be long in coming
-        records = checked_first_batch(records, batch_size)
+    if not stream:
+        batches = checked_first_batch(batches)
     if args.dask_scheduler:
-        if args.jobs != 1:
-            raise UsageError("--jobs and --dask-scheduler exclude each other: the cluster's workers do the work")
-        batches = _tag_on_dask(args.dask_scheduler, tagger, records, batch_size=batch_size, options=options)
+        outputs = map(formatter.batch, _tag_on_dask(args.dask_scheduler, tagger, _records_of(batches),
+                                                    batch_size=batch_size, options=options))
     else:
-        batches = tag_batches(tagger, records, batch_size=batch_size, n_jobs=jobs, options=options,
-                              max_wait=STREAM_WAIT if stream else None)
+        outputs = tag_formatted(tagger, batches, formatter, n_jobs=jobs, options=options)
     to_stdout = args.output in (None, "-")
     tally = Tally()
     from ..io.sources import BYTES_READ, input_size
@@ -130,13 +141,12 @@ def run(args) -> int:
                         read=lambda: BYTES_READ[0])
     try:
         with exit_on_signals(), text_output(args.output) as out:
-            writer = make_writer(output_format, out, tagger.classes_, keep)
-            for results in batches:
-                writer.write(results)
+            out.write(formatter.header)
+            for done in outputs:
+                out.write(done.text)
                 out.flush()
-                failed = tally.failed
-                tally.add(results)
-                progress.update(len(results), tally.failed - failed)
+                tally.add(done.count, done.failed)
+                progress.update(done.count, done.failed)
     except WorkerError as exc:
         progress.close()
         where = "the output stops" if to_stdout else f"{args.output} is left as it was"
@@ -147,6 +157,13 @@ def run(args) -> int:
     if not args.quiet:
         print(f"arclass tag: {tally.summary()}", file=sys.stderr)
     return EXIT_FAILED_RECORDS if tally.failed else EXIT_OK
+
+
+def _records_of(batches):
+    from ..io.inputs import LineBatch
+
+    for batch in batches:
+        yield from batch.records() if isinstance(batch, LineBatch) else batch
 
 
 def _tag_on_dask(address: str, tagger, records, batch_size: int, options):

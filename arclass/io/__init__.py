@@ -1,4 +1,4 @@
-"""The io stage: decoding, sources, readers, writers, atomic outputs, labeled data.
+"""The io stage: decoding, sources, readers, inputs, writers, atomic outputs, labeled data.
 
 The bottom of the flow beside :mod:`arclass.text`: imports nothing else from
 arclass. Import the modules themselves (``arclass.io.readers``...); this

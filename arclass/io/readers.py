@@ -19,15 +19,16 @@ from contextlib import ExitStack
 from itertools import chain
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
-from .decoding import DecodeError, check_encoding, decode_bytes
+from .decoding import DecodeError, decode_bytes
 from .sources import (
-    READ_ERRORS, Line, decoded_lines, detect_format, iter_files, open_source, read_problem, source_name,
+    READ_ERRORS, Line, decoded_lines, open_source, read_problem,
+    source_name,
 )
 
 __all__ = [
     "Record", "INPUT_FORMATS", "DEFAULT_MAX_CHARS", "CSV_MAX_LINES", "RESERVED_FIELDS",
-    "read_document", "read_lines", "json_objects", "read_jsonl", "read_csv", "read_file", "read_inputs",
-    "sniff_delimiter", "joined_text", "kind_of",
+    "read_document", "read_lines", "json_objects", "read_jsonl", "read_csv", "sniff_delimiter", "joined_text",
+    "kind_of",
 ]
 
 #: How an input file is split into records.
@@ -109,8 +110,11 @@ def read_lines(
     max_chars: int | None = DEFAULT_MAX_CHARS,
 ) -> Iterator[Record]:
     """One record per non-blank line; ids are ``name:line``."""
-    name = source_name(source)
-    for line in decoded_lines(source, encoding, _max_bytes(max_chars)):
+    return _line_records(source_name(source), decoded_lines(source, encoding, _max_bytes(max_chars)), keep_fields)
+
+
+def _line_records(name: str, lines: Iterable[Line], keep_fields: Sequence[str]) -> Iterator[Record]:
+    for line in lines:
         if line.error is None and not line.text.strip():
             continue
         yield Record(_where(name, line.number), line.text, line.error, _blank(keep_fields))
@@ -135,8 +139,11 @@ def json_objects(
     The one JSON Lines parser of arclass: tagging and labeled data both read
     through it. ``where`` is ``name:line``; ``object`` is None on an error.
     """
-    name = source_name(source)
-    for line in decoded_lines(source, encoding, _max_bytes(max_chars)):
+    return _json_objects(source_name(source), decoded_lines(source, encoding, _max_bytes(max_chars)))
+
+
+def _json_objects(name: str, lines: Iterable[Line]) -> Iterator[tuple[str, dict | None, str | None]]:
+    for line in lines:
         where = _where(name, line.number)
         if line.error is not None:
             yield where, None, line.error
@@ -191,8 +198,15 @@ def read_jsonl(
     newline. ``keep_fields`` are carried into the result (``None`` when
     absent).
     """
-    fields = _fields(text_field)
-    for where, obj, problem in json_objects(source, encoding=encoding, max_chars=max_chars):
+    objects = json_objects(source, encoding=encoding, max_chars=max_chars)
+    return _jsonl_records(objects, _fields(text_field), id_field, keep_fields)
+
+
+def _jsonl_records(
+    objects: Iterable[tuple[str, dict | None, str | None]], fields: tuple[str, ...], id_field: str,
+    keep_fields: Sequence[str],
+) -> Iterator[Record]:
+    for where, obj, problem in objects:
         if obj is None:
             yield Record(where, None, problem, _blank(keep_fields))
             continue
@@ -364,83 +378,3 @@ def read_csv(
             yield Record(record_id, *joined_text(present), extra)
     if feed.fatal is not None:
         yield Record(_where(name, feed.fatal.number), None, feed.fatal.error, _blank(keep_fields))
-
-
-def read_file(
-    source,
-    format: str | None = None,
-    *,
-    encoding: str | None = None,
-    text_field: str | Sequence[str] = "text",
-    id_field: str = "id",
-    keep_fields: Sequence[str] = (),
-    max_chars: int | None = DEFAULT_MAX_CHARS,
-    delimiter: str | None = None,
-) -> Iterator[Record]:
-    """The records of one file (or ``"-"``, or a binary stream) in ``format``.
-
-    ``format`` None means :func:`~arclass.io.sources.detect_format` of the
-    file's name. ``delimiter`` overrides the one of ``csv`` (``,``) or ``tsv`` (tab).
-    """
-    format = format or detect_format(source_name(source))
-    if format == "document":
-        yield read_document(source, encoding=encoding, max_chars=max_chars, keep_fields=keep_fields)
-    elif format == "lines":
-        yield from read_lines(source, encoding=encoding, keep_fields=keep_fields, max_chars=max_chars)
-    elif format == "jsonl":
-        yield from read_jsonl(source, text_field=text_field, id_field=id_field,
-                              keep_fields=keep_fields, encoding=encoding, max_chars=max_chars)
-    elif format in ("csv", "tsv"):
-        yield from read_csv(source, text_field=text_field, id_field=id_field, keep_fields=keep_fields,
-                            delimiter=delimiter or (None if format == "csv" else "\t"),
-                            encoding=encoding, max_chars=max_chars)
-    else:
-        raise ValueError(f"unknown input format {format!r}; one of {', '.join(INPUT_FORMATS)}")
-
-
-def read_inputs(
-    inputs: Iterable[str | os.PathLike] = ("-",),
-    *,
-    format: str | None = None,
-    glob: str = "*.txt",
-    encoding: str | None = None,
-    text_field: str | Sequence[str] = "text",
-    id_field: str = "id",
-    keep_fields: Sequence[str] = (),
-    max_chars: int | None = DEFAULT_MAX_CHARS,
-    delimiter: str | None = None,
-) -> Iterator[Record]:
-    """Records from files, folders (recursively, files matching ``glob``) and ``"-"`` (stdin).
-
-    ``format`` (one of :data:`INPUT_FORMATS`) applies to every file; None
-    means by file name, and one document for stdin. Checks its arguments at
-    once; reads lazily.
-    """
-    if format is not None and format not in INPUT_FORMATS:
-        raise ValueError(f"unknown input format {format!r}; one of {', '.join(INPUT_FORMATS)}")
-    check_encoding(encoding)
-    reserved = sorted(set(keep_fields) & set(RESERVED_FIELDS))
-    if reserved:
-        raise ValueError(f"cannot keep field {reserved[0]!r}: the output has its own {reserved[0]!r}")
-    if not _fields(text_field) or not all(_fields(text_field)):
-        raise ValueError("the text field needs a name")
-    if max_chars is not None and max_chars < 1:
-        raise ValueError(f"max_chars must be at least 1, not {max_chars}")
-    if delimiter is not None and len(delimiter) != 1:
-        raise ValueError(f"a delimiter is one character, not {delimiter!r}")
-    options = dict(encoding=encoding, text_field=text_field, id_field=id_field,
-                   keep_fields=tuple(keep_fields), max_chars=max_chars, delimiter=delimiter)
-    return chain.from_iterable(_records_of(item, format, glob, options) for item in list(inputs))
-
-
-def _records_of(item, format: str | None, glob: str, options: dict) -> Iterator[Record]:
-    if item == "-":
-        yield from read_file("-", format or "document", **options)
-    elif isinstance(item, (str, os.PathLike)) and os.path.isdir(item):
-        for path, error in iter_files(item, glob):
-            if error is not None:
-                yield Record(path, None, error, _blank(options["keep_fields"]))
-            else:
-                yield from read_file(path, format, **options)
-    else:
-        yield from read_file(item, format, **options)

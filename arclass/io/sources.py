@@ -21,7 +21,7 @@ from .decoding import DecodeError, decode, newline_bytes, sniff
 
 __all__ = [
     "open_source", "source_name", "read_problem", "READ_ERRORS", "detect_format", "iter_files",
-    "Line", "decoded_lines", "STDIN", "EXTENSIONS", "BYTES_READ", "input_size",
+    "Line", "LineDecoder", "raw_lines", "decoded_lines", "STDIN", "EXTENSIONS", "BYTES_READ", "input_size",
 ]
 
 STDIN = "<stdin>"
@@ -249,12 +249,41 @@ def _bounded_lines(stream: BinaryIO, newline: bytes, max_bytes: int | None) -> I
         yield buffer
 
 
-def decoded_lines(source, encoding: str | None, max_bytes: int | None = None) -> Iterator[Line]:
-    """The lines of ``source``, decoded one by one, so one bad line spoils only itself.
+class LineDecoder(NamedTuple):
+    """How the raw lines of one source become :class:`Line` objects.
 
-    A line longer than ``max_bytes`` is not held in memory: it becomes an
-    error line. A read error (a truncated gzip file, a vanished file) ends
-    the lines with a ``fatal`` one.
+    Plain data, so that another process can decode the lines this one read.
+    """
+
+    codec: str | None  # None: guess per line (UTF-8, then Windows-1256)
+    newline: bytes
+    max_bytes: int | None
+
+    def line(self, number: int, raw: bytes | int) -> Line:
+        """Line ``number`` from its raw bytes (ending included) or, for an overlong line, its length."""
+        if isinstance(raw, int):
+            return Line(number, None, f"line longer than {self.max_bytes} bytes ({raw} bytes); skipped")
+        try:
+            text = decode(raw, self.codec)
+        except DecodeError as exc:
+            # latin-1 maps bytes one to one, keeping the line's ASCII
+            # structure (quotes, delimiters) for the CSV parser.
+            stand_in = raw.decode("latin-1") if self.newline == b"\n" else ""
+            return Line(number, None, str(exc), stand_in=stand_in)
+        if text.endswith("\n"):
+            text = text[:-2] if text.endswith("\r\n") else text[:-1]
+        return Line(number, text)
+
+
+def raw_lines(
+    source, encoding: str | None, max_bytes: int | None = None,
+) -> Iterator[tuple[LineDecoder, int, bytes | int] | Line]:
+    """The lines of ``source`` undecoded: ``(decoder, number, raw)`` each.
+
+    ``decoder.line(number, raw)`` decodes one, here or in another process.
+    A line longer than ``max_bytes`` is not held in memory (``raw`` is its
+    length). A read error (a truncated gzip file, a vanished file) ends the
+    lines with a ``fatal`` :class:`Line`.
     """
     number = 0
     try:
@@ -262,22 +291,15 @@ def decoded_lines(source, encoding: str | None, max_bytes: int | None = None) ->
             head, stream = open_source(source, stack)
             codec, bom = sniff(head, encoding)
             stream.read(bom)
-            newline = newline_bytes(codec)
-            for number, raw in enumerate(_bounded_lines(stream, newline, max_bytes), 1):
-                if isinstance(raw, int):
-                    yield Line(number, None, f"line longer than {max_bytes} bytes ({raw} bytes); skipped")
-                    continue
-                try:
-                    text = decode(raw, codec)
-                except DecodeError as exc:
-                    # latin-1 maps bytes one to one, keeping the line's ASCII
-                    # structure (quotes, delimiters) for the CSV parser.
-                    stand_in = raw.decode("latin-1") if newline == b"\n" else ""
-                    yield Line(number, None, str(exc), stand_in=stand_in)
-                    continue
-                if text.endswith("\n"):
-                    text = text[:-2] if text.endswith("\r\n") else text[:-1]
-                yield Line(number, text)
+            decoder = LineDecoder(codec, newline_bytes(codec), max_bytes)
+            for number, raw in enumerate(_bounded_lines(stream, decoder.newline, max_bytes), 1):
+                yield decoder, number, raw
     except READ_ERRORS as exc:
         where = f" after line {number}" if number else ""
         yield Line(number + 1 if number else 0, None, read_problem(exc) + where, fatal=True)
+
+
+def decoded_lines(source, encoding: str | None, max_bytes: int | None = None) -> Iterator[Line]:
+    """The lines of ``source`` (see :func:`raw_lines`), decoded one by one, so one bad line spoils only itself."""
+    for item in raw_lines(source, encoding, max_bytes):
+        yield item if isinstance(item, Line) else item[0].line(item[1], item[2])

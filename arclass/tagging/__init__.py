@@ -4,9 +4,9 @@ Built on the model and io stages. :mod:`~arclass.tagging.dask` needs
 ``arclass[dask]`` and is not imported here.
 """
 
-from .local import WorkerError, tag_batches, tag_records
+from .local import WorkerError, tag_batches, tag_formatted, tag_records
 from .options import TagOptions, parse_thresholds
 from .results import RESULT_KEYS, tag_batch
 
-__all__ = ["tag_batch", "tag_batches", "tag_records", "TagOptions", "parse_thresholds", "RESULT_KEYS",
+__all__ = ["tag_batch", "tag_batches", "tag_records", "tag_formatted", "TagOptions", "parse_thresholds", "RESULT_KEYS",
            "WorkerError"]

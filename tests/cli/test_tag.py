@@ -194,13 +194,43 @@ def test_failure_mid_run_leaves_output_untouched(capsys, tmp_path, model, texts,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
-def test_jobs_2_equals_jobs_1(capsys, tmp_path, model, texts):
-    rows = [{"id": i, "text": t if i % 9 else ""} for i, t in enumerate(texts * 3)]
-    write_jsonl(tmp_path / "in.jsonl", rows)
-    common = [tmp_path / "in.jsonl", "--model", model, "--batch-size", 8, "-q"]
+def mixed_inputs(tmp_path, texts):
+    """Every kind of input in one run: good and bad JSON Lines, gzip (whole and cut short), lines, CSV, a folder."""
+    rows = [{"id": i, "text": t if i % 9 else "", "where": f"row {i}"} for i, t in enumerate(texts * 3)]
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    lines[5:5] = ["", "{not json", "[1, 2]", '{"id": "no text"}', "   "]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    packed = gzip.compress(("\n".join(lines[:40]) + "\n").encode("utf-8"))
+    (tmp_path / "in.jsonl.gz").write_bytes(packed)
+    (tmp_path / "cut.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    (tmp_path / "in.txt").write_bytes("\n".join([NASTY, "", *texts[:12]]).encode("cp1256", "replace"))
+    with open(tmp_path / "in.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["id", "text", "where"], *[[i, t, "csv"] for i, t in enumerate(texts[:10])]])
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, text in enumerate(texts[:5]):
+        (folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\x00\x01\x02")
+    return ["in.jsonl", "in.jsonl.gz", "cut.jsonl.gz", "in.csv", "docs", "in.jsonl"]
+
+
+@pytest.mark.parametrize("output", ["jsonl", "csv", "table"])
+def test_jobs_2_writes_what_jobs_1_writes_byte_for_byte(capsys, tmp_path, model, texts, output):
+    inputs = [tmp_path / name for name in mixed_inputs(tmp_path, texts)]
+    common = [*inputs, "--model", model, "--batch-size", 8, "--format", output, "--keep-fields", "where", "-q"]
     one = run(capsys, *common, "-j", 1)
     two = run(capsys, *common, "-j", 2)
-    assert one == two and one[0] == 1 and len(records(one[1])) == len(rows)
+    assert one == two and one[0] == 1
+    if output == "jsonl":
+        got = records(one[1])
+        [end] = [i for i, r in enumerate(got) if "end-of-stream" in (r["error"] or "")]  # the cut gzip
+        assert got[end]["id"].startswith(str(tmp_path / "cut.jsonl.gz")) and got[end + 1]["where"] == "csv"
+        assert len(got) == 2 * (3 * len(texts) + 3) + 38 + 10 + 6 + (end + 1 - (3 * len(texts) + 3) - 38)
+        assert got[-1]["where"] == f"row {3 * len(texts) - 1}"
+    lines_file = run(capsys, tmp_path / "in.txt", "--lines", "--model", model, "--batch-size", 4, "-q", "-j", 1)
+    assert lines_file == run(capsys, tmp_path / "in.txt", "--lines", "--model", model, "--batch-size", 4, "-q",
+                             "-j", 2)
+    assert lines_file[0] == 0 and len(records(lines_file[1])) == 13
 
 
 # -- exit status and messages ------------------------------------------------

@@ -7,7 +7,8 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from arclass.io.readers import read_csv, read_file, read_jsonl, read_lines
+from arclass.io.inputs import read_file
+from arclass.io.readers import read_csv, read_jsonl, read_lines
 
 
 def test_an_overlong_line_is_skipped_while_streaming(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from arclass import batch
 from arclass.batch import DecodeError, Record, decode_bytes, read_inputs, tag_batch, tag_records
 from arclass.cli.progress import Progress, Tally
-from arclass.tagging.local import _batches
+from arclass.tagging.local import record_batches as _batches
 
 NASTY = "🛢️ ارتفعت أسعار النفط\u200f (OPEC+) بعد قرار أوبك\u200e 5٪ — Brent 80$ 👍🏽"
 
@@ -421,7 +421,8 @@ def test_progress_draws_only_when_enabled():
 
 def test_tally():
     tally = Tally()
-    tally.add(RESULTS)
+    tally.add(3, 1)
+    tally.add(0, 0)
     assert (tally.read, tally.tagged, tally.failed) == (3, 2, 1)
     assert tally.summary().startswith("3 records read, 2 tagged, 1 failed")
 

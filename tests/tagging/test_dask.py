@@ -200,6 +200,27 @@ def test_connect_gives_up_on_a_server_that_is_not_a_scheduler(ad):
         ad.connect("127.0.0.1")
 
 
+def test_connect_gives_up_on_a_server_that_answers_garbage(ad, capfd):
+    import gc
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        def answer() -> None:
+            for _ in range(5):
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                with conn:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n" + b"\xff garbage " * 200)
+
+        threading.Thread(target=answer, daemon=True).start()
+        with pytest.raises(ad.ClusterError):
+            ad.connect(f"tcp://127.0.0.1:{server.getsockname()[1]}", timeout=1)
+    gc.collect()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 # -- on the cluster ------------------------------------------------------------
 
 
