@@ -242,7 +242,7 @@ def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], list[str], np.n
 
     vocabulary = _json(data["vocabulary.json"], "vocabulary.json", path, check_depth=False)
     if not (isinstance(vocabulary, list) and len(vocabulary) == n_features
-            and all(isinstance(t, str) for t in vocabulary)):
+            and set(map(type, vocabulary)) <= {str}):
         raise ModelFileError(f"{path}: vocabulary.json is not a list of {n_features} terms")
     if len(set(vocabulary)) != len(vocabulary):
         raise ModelFileError(f"{path}: vocabulary.json repeats terms")

@@ -267,3 +267,18 @@ def test_an_array_header_declaring_a_huge_shape_is_refused(model_path, tmp_path)
 def test_missing_file():
     with pytest.raises(ModelFileError, match="no such model file"):
         arclass.load("/nonexistent/model.arclass")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda terms: [1, *terms[1:]], "is not a list of"),
+    (lambda terms: [terms[0], {"a": 1}, *terms[2:]], "is not a list of"),
+    (lambda terms: terms[:-1], "is not a list of"),
+    (lambda terms: [terms[1], *terms[1:]], "repeats terms"),
+    (lambda terms: {"terms": terms}, "is not a list of"),
+])
+def test_a_forged_vocabulary_is_refused(model_path, tmp_path, edit, message):
+    bad = tmp_path / "bad.arclass"
+    _forge(model_path, bad, lambda name, data: json.dumps(edit(json.loads(data))) if name == "vocabulary.json"
+           else data)
+    with pytest.raises(ModelFileError, match=message):
+        arclass.load(bad)
