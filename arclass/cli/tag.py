@@ -128,8 +128,7 @@ def run(args) -> int:
     if not stream:
         batches = checked_first_batch(batches)
     if args.dask_scheduler:
-        outputs = map(formatter.batch, _tag_on_dask(args.dask_scheduler, tagger, _records_of(batches),
-                                                    batch_size=batch_size, options=options))
+        outputs = _tag_on_dask(args.dask_scheduler, tagger, batches, formatter, options)
     else:
         outputs = tag_formatted(tagger, batches, formatter, n_jobs=jobs, options=options)
     to_stdout = args.output in (None, "-")
@@ -159,19 +158,12 @@ def run(args) -> int:
     return EXIT_FAILED_RECORDS if tally.failed else EXIT_OK
 
 
-def _records_of(batches):
-    from ..io.inputs import LineBatch
-
-    for batch in batches:
-        yield from batch.records() if isinstance(batch, LineBatch) else batch
-
-
-def _tag_on_dask(address: str, tagger, records, batch_size: int, options):
-    """Batches tagged on the Dask cluster at ``address``; a cluster problem is a usage error."""
+def _tag_on_dask(address: str, tagger, batches, formatter, options):
+    """Output text of each batch, tagged on the Dask cluster at ``address``; a cluster problem is a usage error."""
     try:
-        from ..tagging.dask import ClusterError, tag_batches
+        from ..tagging.dask import ClusterError, tag_formatted
 
-        batches = tag_batches(address, tagger, records, batch_size=batch_size, **options.as_dict())
+        outputs = tag_formatted(address, tagger, batches, formatter, options=options)
     except ImportError as exc:
         raise UsageError(f"--dask-scheduler needs arclass[dask] (pip install 'arclass[dask]'): {exc}") from None
     except ClusterError as exc:
@@ -179,7 +171,7 @@ def _tag_on_dask(address: str, tagger, records, batch_size: int, options):
 
     def checked():
         try:
-            yield from batches
+            yield from outputs
         except ClusterError as exc:
             raise UsageError(str(exc)) from None
 

@@ -53,7 +53,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import dask
 
+from ..io.inputs import LineBatch
 from ..io.readers import DEFAULT_MAX_CHARS, Record
+from ..io.writers import Formatted
+from .local import tag_unit
 from .options import DEFAULT_BATCH_SIZE, TagOptions, check_batch_size
 from .results import RESULT_KEYS, tag_batch
 from .scheduling import in_order
@@ -67,6 +70,7 @@ __all__ = [
     "ClusterError",
     "CONNECT_TIMEOUT",
     "connect",
+    "tag_formatted",
     "tag_bag",
     "tag_dataframe",
     "tag_batches",
@@ -144,6 +148,13 @@ def _dumps(obj: Any) -> bytes:
 def _tag_pickled(checksum: str, data: bytes, pickled_records: bytes, options: TagOptions,
                  batch_size: int) -> list[dict[str, Any]]:
     return _tag(checksum, data, pickle.loads(pickled_records), options, batch_size)
+
+
+def _format_pickled(checksum: str, data: bytes, pickled_batch: bytes, options: TagOptions, formatter):
+    """A batch (raw lines or records) parsed, tagged and formatted on the worker."""
+    tagger, lock = _unpack(checksum, data)
+    with lock:
+        return tag_unit(tagger, pickle.loads(pickled_batch), options, formatter)
 
 
 def _as_record(item: Any, text_field: str, id_field: str, keep_fields: tuple[str, ...]) -> Record:
@@ -359,7 +370,7 @@ def tag_batches(
     options = _options(tagger, thresholds, top_k, max_chars, decimals, batch_size)
     model = _Model(tagger)
     client, own = (connect(cluster, timeout=timeout), True) if isinstance(cluster, str) else (cluster, False)
-    return _stream(client, own, model, records, options, batch_size)
+    return _stream(client, own, model, _chunks(records, batch_size), _tag_pickled, (options, batch_size))
 
 
 def tag_records(cluster: "str | distributed.Client", tagger, records: Iterable[Record],
@@ -383,8 +394,39 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-def _stream(client, own: bool, packed: _Model, records: Iterable[Record], options: TagOptions,
-            batch_size: int):
+def _span(batch) -> tuple[str, str]:
+    """The first and the last record of a batch, for messages."""
+    if isinstance(batch, LineBatch):
+        numbers = [number for number, _ in batch.lines] or [batch.fatal.number]
+        return f"{batch.name}:{numbers[0]}", f"{batch.name}:{numbers[-1]}"
+    return batch[0].id, batch[-1].id
+
+
+def tag_formatted(
+    cluster: "str | distributed.Client",
+    tagger,
+    batches: Iterable[list[Record] | LineBatch],
+    formatter,
+    *,
+    options: TagOptions | None = None,
+    timeout: float = CONNECT_TIMEOUT,
+) -> Iterator[Formatted]:
+    """:func:`arclass.tagging.local.tag_formatted` on a Dask cluster: output text per batch, in order.
+
+    The workers decode and parse the raw lines of each
+    :class:`~arclass.io.inputs.LineBatch` and format their results; this
+    process only reads lines and writes text. Cluster as in :func:`tag_batches`.
+    """
+    options = (options or TagOptions()).check(tagger)
+    model = _Model(tagger)
+    client, own = (connect(cluster, timeout=timeout), True) if isinstance(cluster, str) else (cluster, False)
+    remote = formatter if formatter.stateless else None
+    done = _stream(client, own, model, batches, _format_pickled, (options, remote))
+    return done if remote is not None else map(formatter.batch, done)
+
+
+def _stream(client, own: bool, packed: _Model, units: Iterable, task, extra: tuple):
+    """``task(checksum, model, pickled unit, *extra)`` for each unit on the cluster, in order."""
     model = None
     slots = {"n": 0, "checked": 0.0}
 
@@ -393,14 +435,13 @@ def _stream(client, own: bool, packed: _Model, records: Iterable[Record], option
             slots["n"], slots["checked"] = _slots(client), time.monotonic()
         return slots["n"]
 
-    def submit(chunk: list[Record]):
-        future = client.submit(_tag_pickled, packed.checksum, model, _dumps(chunk), options,
-                               batch_size, pure=False)
-        return future, chunk[0].id, chunk[-1].id
+    def submit(unit):
+        future = client.submit(task, packed.checksum, model, _dumps(unit), *extra, pure=False)
+        return (future, *_span(unit))
 
     try:
         model = client.submit(_identity, packed.data, key=packed.key)
-        yield from in_order(submit, _chunks(records, batch_size), window,
+        yield from in_order(submit, units, window,
                             collect=lambda entry: _result(client, *entry),
                             cancel=lambda entries: client.cancel([future for future, *_ in entries]))
     except ClusterError:

@@ -143,7 +143,11 @@ def tag_formatted(
         yield done if remote is not None else formatter.batch(done)
 
 
-def _work(tagger, batch: list[Record] | LineBatch, options: TagOptions, formatter):
+def tag_unit(tagger, batch: list[Record] | LineBatch, options: TagOptions, formatter):
+    """One batch's results, or with a ``formatter`` its :class:`~arclass.io.writers.Formatted` text.
+
+    What a worker process or a Dask task does with each batch.
+    """
     records = batch.records() if isinstance(batch, LineBatch) else batch
     results = tag_batch(tagger, records, options)
     return results if formatter is None else formatter.batch(results)
@@ -151,7 +155,7 @@ def _work(tagger, batch: list[Record] | LineBatch, options: TagOptions, formatte
 
 def _run(tagger, batches: Iterable, n_jobs: int, options: TagOptions, formatter) -> Iterator:
     if n_jobs == 1:
-        return (_work(tagger, batch, options, formatter) for batch in batches)
+        return (tag_unit(tagger, batch, options, formatter) for batch in batches)
     return _in_workers(tagger, iter(batches), n_jobs, options, formatter)
 
 
@@ -180,7 +184,7 @@ def _init_worker(tagger, parent: int) -> None:
 
 
 def _work_in_worker(batch, options: TagOptions, formatter):
-    return _work(_WORKER_TAGGER, batch, options, formatter)
+    return tag_unit(_WORKER_TAGGER, batch, options, formatter)
 
 
 def _broken(call, *args):

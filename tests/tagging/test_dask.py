@@ -268,6 +268,26 @@ def test_the_model_travels_to_each_worker_once(ad, client, tagger, records):
     assert sorted(per_worker.values())[-1] == 1, per_worker  # not once per task, nor per job
 
 
+@pytest.mark.parametrize("output_format", ["jsonl", "csv", "table"])
+def test_workers_parse_and_format_raw_lines(ad, client, tagger, records, tmp_path, output_format):
+    from arclass.io.inputs import LineBatch, read_batches
+    from arclass.io.writers import make_formatter
+    from arclass.tagging.local import tag_formatted
+    from arclass.tagging.options import TagOptions
+
+    _jsonl(tmp_path / "in.jsonl", records)
+    batches = list(read_batches([tmp_path / "in.jsonl"], 16, max_chars=2000))
+    assert all(isinstance(b, LineBatch) for b in batches)
+    options = TagOptions(**OPTIONS)
+    want = list(tag_formatted(tagger, batches, make_formatter(output_format, tagger.classes_), options=options))
+    recorder = _Recorder(client)
+    got = list(ad.tag_formatted(recorder, tagger, batches, make_formatter(output_format, tagger.classes_),
+                                options=options))
+    assert got == want and sum(f.failed for f in got) == 6
+    (_, _), *tasks = recorder.sizes
+    assert len(tasks) == len(batches)
+
+
 def test_a_failing_task_is_a_cluster_error(ad, client, tagger, records):
     stream = ad.tag_batches(client, like(BrokenTagger, tagger), records, batch_size=100)
     with pytest.raises(ad.ClusterError, match=r"tagging records 'd0' to .* failed on the cluster: "
