@@ -201,14 +201,22 @@ def _collect(future):
     return _broken(future.result)
 
 
+def _fork_is_safe() -> bool:
+    """On Linux, with no thread but the main one and arclass's own (whose locks a worker never takes)."""
+    return sys.platform.startswith("linux") and all(
+        t is threading.main_thread() or t.name.startswith("arclass-") for t in threading.enumerate())
+
+
 def _executor(tagger, n_jobs: int):
-    """Worker processes: forked where fork is safe (Linux), loky's spawned processes elsewhere.
+    """Worker processes: forked where that is safe, loky's spawned processes otherwise.
 
     A forked worker starts in milliseconds with the tagger (and its warm word
     cache) already in memory; a spawned one imports arclass and unpickles
-    the tagger, about 0.4 s before its first batch.
+    the tagger, about 0.4 s before its first batch. A program with threads
+    of its own (a server, a notebook) gets spawned workers: a fork copies
+    the locks its threads hold.
     """
-    if sys.platform.startswith("linux"):
+    if _fork_is_safe():
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 

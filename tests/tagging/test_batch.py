@@ -6,6 +6,7 @@ import gzip
 import io
 import itertools
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -333,6 +334,26 @@ def test_tag_batches_in_workers_equal_one_process(tagger, arabic):
     two = list(batch.tag_batches(tagger, iter(records), batch_size=7, n_jobs=2))
     assert two == one
     assert [len(b) for b in one] == [7] * (len(records) // 7) + ([len(records) % 7] if len(records) % 7 else [])
+
+
+def test_a_program_with_threads_of_its_own_gets_spawned_workers(tagger, arabic):
+    import threading
+
+    from arclass.tagging import local
+
+    records = [Record(i, t) for i, t in enumerate(arabic * 2)]
+    one = list(batch.tag_batches(tagger, records, batch_size=5))
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        assert local._fork_is_safe()
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait, name="someone-elses")
+    server.start()
+    try:
+        assert not local._fork_is_safe()
+        assert list(batch.tag_batches(tagger, records, batch_size=5, n_jobs=2)) == one
+    finally:
+        stop.set()
+        server.join()
 
 
 def test_tag_batches_checks_arguments(tagger):
