@@ -161,7 +161,7 @@ def run(args) -> int:
 def _tag_on_dask(address: str, tagger, batches, formatter, options):
     """Output text of each batch, tagged on the Dask cluster at ``address``; a cluster problem is a usage error."""
     try:
-        from ..tagging.dask import ClusterError, tag_formatted
+        from ..tagging.cluster import ClusterError, tag_formatted
 
         outputs = tag_formatted(address, tagger, batches, formatter, options=options)
     except ImportError as exc:

@@ -1,7 +1,7 @@
 """The tagging stage: records in, result dicts out, here, in worker processes or on Dask.
 
-Built on the model and io stages. :mod:`~arclass.tagging.dask` needs
-``arclass[dask]`` and is not imported here.
+Built on the model and io stages. :mod:`~arclass.tagging.dask` and
+:mod:`~arclass.tagging.cluster` need ``arclass[dask]`` and are not imported here.
 """
 
 from .local import WorkerError, tag_batches, tag_formatted, tag_records

@@ -128,7 +128,7 @@ def test_base_install_does_not_import_dask(tmp_path, model_path):
 
 
 def test_cli_without_dask_installed(monkeypatch, capsys, tmp_path, model_path):
-    monkeypatch.setitem(sys.modules, "arclass.tagging.dask", None)  # as if dask were not installed
+    monkeypatch.setitem(sys.modules, "arclass.tagging.cluster", None)  # as if dask were not installed
     (tmp_path / "in.txt").write_text("نص\n", encoding="utf-8")
     code = main(["tag", "--lines", str(tmp_path / "in.txt"), "--model", str(model_path),
                  "--dask-scheduler", "tcp://127.0.0.1:8786"])
