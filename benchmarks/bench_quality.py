@@ -7,10 +7,11 @@ Every contender is trained on arclass's built-in labeled data (plus any
 ``--train`` files) and scored on each labeled JSON Lines file given, which it
 never saw:
 
-- arclass: ``TopicTagger()`` with the bundled model's settings, and any
-  variants given with ``--arclass NAME=param=value,...`` (vectorizer
-  parameters, or ``C``; ranges as ``low-high``); each also shows its
-  cross-validated micro F1 on the training data;
+- arclass: a ``TopicTagger`` with the bundled model's settings (read from
+  the bundled model file), and any variants given with ``--arclass
+  NAME=param=value,...``: those settings with some changed (vectorizer
+  parameters, or ``C`` and ``class_weight``; ranges as ``low-high``);
+  each also shows its cross-validated micro F1 on the training data;
 - scikit-learn: ``TfidfVectorizer()`` with defaults and one-vs-rest
   ``LogisticRegression()``, labels whose probability is >= 0.5;
 - fastText supervised (if the ``fasttext`` module is installed), one-vs-all
@@ -36,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from _peers import fasttext_line, train_fasttext  # noqa: E402
 
+import arclass  # noqa: E402
 from arclass import ArabicTfidfVectorizer, TopicTagger  # noqa: E402
 from arclass.io.labeled import load_builtin, read_labeled  # noqa: E402
 from arclass.model.metrics import scores_table  # noqa: E402
@@ -66,9 +68,19 @@ def parse_variant(spec: str) -> tuple[str, dict, dict]:
     return name, vectorizer, tagger
 
 
+def bundled_settings() -> tuple[dict, dict]:
+    """The vectorizer and tagger parameters the bundled model was trained with."""
+    bundled = arclass.load()
+    tagger = {k: v for k, v in bundled.get_params(deep=False).items() if k not in ("vectorizer", "verbose")}
+    return bundled.vectorizer_.get_params(), tagger
+
+
 def arclass_model(vectorizer_params: dict, tagger_params: dict):
     def build(train, classes):
-        tagger = TopicTagger(vectorizer=ArabicTfidfVectorizer(**vectorizer_params), **tagger_params)
+        vectorizer, tagger = bundled_settings()
+        vectorizer.update(vectorizer_params)
+        tagger.update(tagger_params)
+        tagger = TopicTagger(vectorizer=ArabicTfidfVectorizer(**vectorizer), **tagger)
         tagger.fit(train.texts, train.labels)
         assert tagger.classes_ == classes
         predict = lambda texts: tagger.predict_proba(texts) >= tagger.thresholds_  # noqa: E731
