@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +78,8 @@ class atomic_writer:
             self.file = open(real, self.mode, **self.open_kwargs)
             return self.file
         self.target = real
+        import tempfile  # not at start-up: it costs more than tagging a short text
+
         fd, self.tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
         try:
             if status is not None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from importlib import resources
 from pathlib import Path
 
 from .modelfile import ModelFileError
@@ -21,9 +21,12 @@ REBUILD = ("arclass train --builtin -o models/default.arclass --card models/MODE
 def default_model_path() -> Path:
     """Where the bundled model is: in the installed package ``arclass.models``,
     or in ``models/`` beside the package when running from a source checkout."""
-    try:
-        folder = Path(str(resources.files("arclass.models")))
-    except ModuleNotFoundError:
+    # find_spec, not importlib.resources: it costs no imports, and the model
+    # is a plain file beside the package either way.
+    spec = importlib.util.find_spec("arclass.models")
+    if spec is not None and spec.submodule_search_locations:
+        folder = Path(next(iter(spec.submodule_search_locations)))
+    else:
         folder = Path(__file__).resolve().parents[2] / "models"
     return folder / DEFAULT_MODEL
 

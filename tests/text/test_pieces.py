@@ -10,6 +10,11 @@ from arclass import ArabicTfidfVectorizer
 from arclass.text.pieces import _equal_runs, _Pieces, _PieceTable, _ranges
 
 
+def test_whitespace_is_what_str_split_splits_on():
+    # The constant must follow the running Python's Unicode tables.
+    assert arclass.text.pieces.WHITESPACE == tuple(c for c in range(0x110000) if chr(c).isspace())
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(), max_size=5))
 def test_pieces_split_like_str_split(texts):
