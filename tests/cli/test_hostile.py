@@ -97,7 +97,7 @@ def _alive(pids):
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for -j 2")
 def test_workers_end_when_the_parent_is_killed(tmp_path):
     texts = tmp_path / "many.txt"
-    texts.write_text("خبر عن أسعار النفط في الأسواق العالمية\n" * 200_000, encoding="utf-8")
+    texts.write_text("خبر عن أسعار النفط في الأسواق العالمية\n" * 1_000_000, encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "arclass", "tag", "--lines", texts, "-j", "2", "-q",
                                 "--batch-size", "64", "-o", tmp_path / "out.jsonl"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -181,7 +181,7 @@ def test_every_output_path_is_checked_before_any_work(tmp_path, doc, verb):
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for -j 2")
 def test_a_killed_worker_is_one_line_and_the_output_is_untouched(tmp_path):
     texts = tmp_path / "many.txt"
-    texts.write_text("خبر عن أسعار النفط في الأسواق العالمية\n" * 200_000, encoding="utf-8")
+    texts.write_text("خبر عن أسعار النفط في الأسواق العالمية\n" * 1_000_000, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n")
     process = subprocess.Popen([sys.executable, "-m", "arclass", "tag", "--lines", texts, "-j", "2", "-q",
@@ -204,6 +204,7 @@ def test_a_killed_worker_is_one_line_and_the_output_is_untouched(tmp_path):
                 continue
             if b"LokyProcess" in command or command == own:  # spawned by loky, or forked
                 workers.add(pid)
+    assert workers and process.poll() is None, "the run ended before a worker could be killed"
     os.kill(min(workers), signal.SIGKILL)
     _, err = process.communicate(timeout=60)
     err = err.decode()
