@@ -12,7 +12,7 @@ term as a string.
 
 from __future__ import annotations
 
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -49,17 +49,17 @@ class _PieceColumns:
     for a piece that yields several terms, whose columns are expansion
     ``k``: ``grams[starts[k]:starts[k] + lengths[k]]`` (-1 there: a term
     dropped from the vocabulary). The terms of a piece are its words, or
-    with ``expand`` what it makes of them (character n-grams within words,
+    with ``expand_many`` what it makes of them (character n-grams within words,
     which never cross a word; see :data:`arclass.text.ngrams.PER_WORD`). With ``grow``,
     unseen terms get new columns in ``vocabulary`` (a :class:`GrowingVocabulary`).
     """
 
     def __init__(self, tokenizer: Tokenizer, vocabulary: dict[str, int], grow: bool,
-                 expand: Callable[[Sequence[str]], list[str]] | None = None) -> None:
+                 expand_many: Callable[[list[Sequence[str]]], tuple[list[str], np.ndarray]] | None = None) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.grow = grow
-        self.expand_terms = expand
+        self.expand_many = expand_many
         self.table = _PieceTable()
         self._clear_expansions()
 
@@ -87,39 +87,55 @@ class _PieceColumns:
         lines, stems, words = tokenizer.fold_pieces(joined, n)
         values = np.full(n, -1, dtype=np.int64)
         terms_of = tokenizer.terms_of_folded
-        if self.expand_terms is not None:
-            expand = self.expand_terms
-            for i, (line, stem, word) in enumerate(zip(lines, stems, words.tolist())):
-                values[i] = self._columns_of(expand((stem,) if word else terms_of(line)))
-            return values
+        if self.expand_many is not None:
+            grams, lengths = self.expand_many(
+                [(stem,) if word else terms_of(line) for line, stem, word in zip(lines, stems, words.tolist())]
+            )
+            return self._values_of(grams, lengths)
         which = np.flatnonzero(words)
         terms = compress(stems, words.tolist())
         if self.grow:
             values[which] = np.fromiter(map(self.vocabulary.__getitem__, terms), np.int64, len(which))
         else:
             values[which] = np.fromiter(map(self.vocabulary.get, terms, repeat(-1)), np.int64, len(which))
-        for i in np.flatnonzero(~words).tolist():
-            values[i] = self._columns_of(terms_of(lines[i]))
+        other = np.flatnonzero(~words)
+        if len(other):
+            term_lists = [terms_of(lines[i]) for i in other.tolist()]
+            lengths = np.fromiter(map(len, term_lists), np.int64, len(other))
+            values[other] = self._values_of(list(chain.from_iterable(term_lists)), lengths)
         return values
 
-    def _columns_of(self, terms) -> int:
+    def _values_of(self, terms: list[str], lengths: np.ndarray) -> np.ndarray:
+        """Values of the pieces whose terms are ``terms``, ``lengths[i]`` of them for piece ``i``, in order."""
         if self.grow:
-            columns = [self.vocabulary[t] for t in terms]
+            columns = np.fromiter(map(self.vocabulary.__getitem__, terms), np.int64, len(terms))
         else:
-            columns = [c for c in map(self.vocabulary.get, terms, repeat(-1)) if c >= 0]
-        if len(columns) == 1:
-            return columns[0]
-        if not columns:
-            return -1
-        k, size = self._n, len(columns)
-        self._starts = _grown(self._starts, k + 1)
-        self._lengths = _grown(self._lengths, k + 1)
-        self._grams = _grown(self._grams, self._used + size)
-        self._starts[k], self._lengths[k] = self._used, size
-        self._grams[self._used : self._used + size] = columns
-        self._used += size
-        self._n = k + 1
-        return -2 - k
+            columns = np.fromiter(map(self.vocabulary.get, terms, repeat(-1)), np.int64, len(terms))
+            known = columns >= 0
+            if not known.all():
+                piece = np.repeat(np.arange(len(lengths)), lengths)[known]
+                columns = columns[known]
+                lengths = np.bincount(piece, minlength=len(lengths))
+        starts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        values = np.full(len(lengths), -1, dtype=np.int64)
+        one = lengths == 1
+        values[one] = columns[starts[one]]
+        multi = np.flatnonzero(lengths > 1)
+        if len(multi):
+            k, sizes = self._n, lengths[multi]
+            total = int(sizes.sum())
+            n = len(multi)
+            self._starts = _grown(self._starts, k + n)
+            self._lengths = _grown(self._lengths, k + n)
+            self._grams = _grown(self._grams, self._used + total)
+            self._starts[k : k + n] = self._used + np.cumsum(sizes) - sizes
+            self._lengths[k : k + n] = sizes
+            self._grams[self._used : self._used + total] = columns[_ranges(starts[multi], sizes)]
+            self._used += total
+            self._n = k + n
+            values[multi] = -2 - np.arange(k, k + n)
+        return values
 
     def expand(self, rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every term occurrence, given each piece's row and value."""
@@ -168,7 +184,7 @@ class Counter:
         if isinstance(analyzer, Tokenizer):
             self.pieces = _PieceColumns(analyzer, self.vocabulary, self.grow)
         elif isinstance(analyzer, Analyzer) and analyzer.expand in PER_WORD:
-            self.pieces = _PieceColumns(analyzer.tokenizer, self.vocabulary, self.grow, analyzer.expand_tokens)
+            self.pieces = _PieceColumns(analyzer.tokenizer, self.vocabulary, self.grow, analyzer.expand_many)
         else:
             self.pieces = None
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
+import numpy as np
+
 from .tokenizer import Tokenizer
 
 __all__ = ["word_ngrams", "char_wb_ngrams", "words_and_char_wb_ngrams", "word_term", "Analyzer", "PER_WORD"]
@@ -19,12 +23,8 @@ def word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
 def char_wb_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
     """Character n-grams of each token padded with a space at both ends (never across words)."""
     low, high = ngram_range
-    grams: list[str] = []
-    for token in tokens:
-        word = f" {token} "
-        for n in range(low, high + 1):
-            grams += [word[i : i + n] for i in range(len(word) - n + 1)]
-    return grams
+    sizes = range(low, high + 1)
+    return [word[i : i + n] for word in [f" {t} " for t in tokens] for n in sizes for i in range(len(word) - n + 1)]
 
 
 def word_term(token: str) -> str:
@@ -33,14 +33,29 @@ def word_term(token: str) -> str:
 
 
 def words_and_char_wb_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
-    """Each token as a whole word (:func:`word_term`), then the character n-grams of each."""
-    grams = [word_term(t) for t in tokens]
-    grams += char_wb_ngrams(tokens, ngram_range)
+    """Each token as a whole word (:func:`word_term`), followed by its character n-grams."""
+    low, high = ngram_range
+    sizes = range(low, high + 1)
+    grams: list[str] = []
+    for token in tokens:
+        word = f" {token} "
+        grams.append(f"[{token}]")
+        grams += [word[i : i + n] for n in sizes for i in range(len(word) - n + 1)]
     return grams
 
 
-#: The expansions whose terms each come from one token: they can be cached per raw piece.
-PER_WORD = (char_wb_ngrams, words_and_char_wb_ngrams)
+def _char_wb_counts(lengths: np.ndarray, ngram_range: tuple[int, int]) -> np.ndarray:
+    """How many terms :func:`char_wb_ngrams` makes of tokens of these lengths."""
+    low, high = ngram_range
+    return sum(np.maximum(lengths + 3 - n, 0) for n in range(low, high + 1))
+
+
+#: The expansions whose terms each come from one token, token after token (so
+#: they can be cached per raw piece), and how many terms a token of each length makes.
+PER_WORD = {
+    char_wb_ngrams: _char_wb_counts,
+    words_and_char_wb_ngrams: lambda lengths, ngram_range: _char_wb_counts(lengths, ngram_range) + 1,
+}
 
 
 class Analyzer:
@@ -54,6 +69,12 @@ class Analyzer:
     def __call__(self, doc: str) -> list[str]:
         return self.expand(self.tokenizer(doc), self.ngram_range)
 
-    def expand_tokens(self, tokens) -> list[str]:
-        """The terms of some tokens."""
-        return self.expand(list(tokens), self.ngram_range)
+    def expand_many(self, token_lists: list) -> tuple[list[str], np.ndarray]:
+        """The terms of each of many lists of tokens, end to end, and how many each has
+        (for a :data:`PER_WORD` expansion: one call for all the tokens)."""
+        tokens = list(chain.from_iterable(token_lists))
+        per_list = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
+        per_token = PER_WORD[self.expand](np.fromiter(map(len, tokens), np.int64, len(tokens)), self.ngram_range)
+        which = np.repeat(np.arange(len(token_lists)), per_list)
+        lengths = np.bincount(which, weights=per_token, minlength=len(token_lists)).astype(np.int64)
+        return self.expand(tokens, self.ngram_range), lengths

@@ -31,7 +31,7 @@ def doc(tmp_path):
 
 
 def peak_rss_kb(args, seconds=None):
-    """Peak resident memory (kB) of ``arclass ARGS``, ended after ``seconds`` if given."""
+    """Peak resident memory (kB), exit code and stderr of ``arclass ARGS``, ended after ``seconds`` if given."""
     process = subprocess.Popen([sys.executable, "-m", "arclass", *map(str, args)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     peak = 0
@@ -45,8 +45,8 @@ def peak_rss_kb(args, seconds=None):
         time.sleep(0.05)
     if process.poll() is None:
         process.kill()
-    process.communicate()
-    return peak, process.returncode
+    _, stderr = process.communicate()
+    return peak, process.returncode, stderr.decode(errors="replace")
 
 
 def test_a_gzip_bomb_without_newlines_stays_within_the_bound(tmp_path):
@@ -54,15 +54,15 @@ def test_a_gzip_bomb_without_newlines_stays_within_the_bound(tmp_path):
     with gzip.open(bomb, "wb", compresslevel=9) as f:
         for _ in range(300):
             f.write(b"a" * (1 << 20))  # 300 MB, one line
-    peak, code = peak_rss_kb(["tag", bomb, "--max-chars", "100000", "-q", "-o", tmp_path / "out.jsonl"])
-    assert code == 1
+    peak, code, stderr = peak_rss_kb(["tag", bomb, "--max-chars", "100000", "-q", "-o", tmp_path / "out.jsonl"])
+    assert code == 1, stderr
     assert peak < 250_000, f"{peak} kB"
     [record] = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert "line longer than" in record["error"]
 
 
 def test_dev_zero_as_lines_stays_within_the_bound(tmp_path):
-    peak, _ = peak_rss_kb(["tag", "--lines", "/dev/zero", "--max-chars", "100000", "-q"], seconds=4)
+    peak, _, _ = peak_rss_kb(["tag", "--lines", "/dev/zero", "--max-chars", "100000", "-q"], seconds=4)
     assert 0 < peak < 250_000, f"{peak} kB"
 
 
