@@ -153,14 +153,14 @@ class ArabicTfidfVectorizer(Estimator):
             raise ValueError("empty vocabulary: the documents hold no words")
         # Count once, in the final column order: each term's rank among the
         # sorted terms, so that pruning keeps the columns sorted within rows.
-        terms = list(vocabulary)
-        by_rank = np.fromiter(map(vocabulary.__getitem__, sorted(terms)), np.int64, len(terms))
+        terms = sorted(vocabulary)
+        by_rank = np.fromiter(map(vocabulary.__getitem__, terms), np.int64, len(terms))
         rank = np.empty(len(terms), dtype=np.int64)
         rank[by_rank] = np.arange(len(terms))
         rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, np.int64)
         columns = rank[np.concatenate([c for _, c in parts])] if parts else np.zeros(0, np.int64)
         counts = count_pairs(len(docs), rows, columns, len(terms))
-        return TermCounts(counts, [terms[i] for i in by_rank.tolist()], rank), counter
+        return TermCounts(counts, terms, rank), counter
 
     def _fit_counts(self, counts: "TermCounts", rows: np.ndarray | None = None) -> SparseRows:
         """Learn vocabulary and idf from ``rows`` of ``counts`` (all by default); their TF-IDF rows."""
