@@ -34,13 +34,10 @@ def word_term(token: str) -> str:
 
 def words_and_char_wb_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
     """Each token as a whole word (:func:`word_term`), followed by its character n-grams."""
-    low, high = ngram_range
-    sizes = range(low, high + 1)
     grams: list[str] = []
     for token in tokens:
-        word = f" {token} "
-        grams.append(f"[{token}]")
-        grams += [word[i : i + n] for n in sizes for i in range(len(word) - n + 1)]
+        grams.append(word_term(token))
+        grams += char_wb_ngrams((token,), ngram_range)
     return grams
 
 
